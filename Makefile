@@ -1,0 +1,45 @@
+# Two commands on a fresh machine: `make run` (install, migrate, seed once, serve) and `make test`.
+# With DATABASE_URL / CELERY_BROKER_URL set they use PostgreSQL and a real broker.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := .tools/bin/uv
+UV_VERSION := 0.13.9
+HOST ?= 127.0.0.1:8000
+DEMO_PATIENTS ?= 200
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: install run test lint bench worker clean
+
+install: $(VENV)/.installed
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --if-empty --patients $(DEMO_PATIENTS)
+	$(PY) manage.py runserver $(HOST)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: install
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
+
+worker: install
+	$(VENV)/bin/celery -A registry worker --loglevel INFO
+
+clean:
+	rm -rf $(VENV) .tools var/registry.sqlite3

@@ -1,0 +1,100 @@
+"""Create users with a role in a center, and manage their API tokens, from the command line."""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.core.validators import validate_email
+
+from accounts import services
+from accounts.models import ApiToken, Center, Membership
+from registry.audit import Source, audit_context
+
+
+class Command(BaseCommand):
+    help = (
+        "registry_user add EMAIL --center CODE --role ROLE [--token] [--password P]; "
+        "registry_user token EMAIL [--days N]; registry_user revoke PREFIX; registry_user list"
+    )
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        add = sub.add_parser("add", help="Create a user (or add a role in another center).")
+        add.add_argument("email")
+        add.add_argument("--center", required=True, help="Center code.")
+        add.add_argument("--role", required=True, choices=Membership.Role.values)
+        add.add_argument("--password", help="Set a password for the web login.")
+        add.add_argument("--token", action="store_true", help="Create an API token and print it.")
+        add.add_argument("--days", type=int, default=services.DEFAULT_TOKEN_DAYS)
+        token = sub.add_parser("token", help="Create another API token for a user.")
+        token.add_argument("email")
+        token.add_argument("--name", default="")
+        token.add_argument("--days", type=int, default=services.DEFAULT_TOKEN_DAYS)
+        revoke = sub.add_parser(
+            "revoke", help="Revoke a token by its prefix (first 12 characters)."
+        )
+        revoke.add_argument("prefix")
+        sub.add_parser("list", help="List users, roles and tokens.")
+
+    def handle(self, *args, **options):
+        with audit_context(Source.CLI):
+            getattr(self, f"_{options['action']}")(options)
+
+    def _user(self, email: str):
+        try:
+            return get_user_model().objects.get(username=email.lower())
+        except get_user_model().DoesNotExist as exc:
+            raise CommandError(f"No user {email}.") from exc
+
+    def _print_token(self, raw: str, days: int) -> None:
+        self.stdout.write(f"API token (shown once, valid {days} days): {raw}")
+        self.stdout.write(f"Use it as: Authorization: Bearer {raw}")
+
+    def _add(self, options):
+        try:
+            validate_email(options["email"])
+        except ValidationError as exc:
+            raise CommandError(f"{options['email']!r} is not an email address.") from exc
+        try:
+            center = Center.objects.get(code=options["center"])
+        except Center.DoesNotExist as exc:
+            codes = ", ".join(Center.objects.values_list("code", flat=True)) or "none yet"
+            raise CommandError(f"No center {options['center']!r} (centers: {codes}).") from exc
+        user = services.user_add(
+            email=options["email"],
+            center=center,
+            role=options["role"],
+            password=options["password"],
+        )
+        self.stdout.write(f"{user.username}: {options['role']} at {center.code}")
+        if options["token"]:
+            self._print_token(
+                services.token_create(user=user, days=options["days"]), options["days"]
+            )
+
+    def _token(self, options):
+        user = self._user(options["email"])
+        try:
+            raw = services.token_create(user=user, name=options["name"], days=options["days"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        self._print_token(raw, options["days"])
+
+    def _revoke(self, options):
+        tokens = ApiToken.objects.filter(prefix=options["prefix"])
+        if not tokens:
+            raise CommandError(f"No token with prefix {options['prefix']!r}.")
+        for token in tokens:
+            services.token_revoke(token=token)
+        self.stdout.write(f"Revoked {len(tokens)} token(s).")
+
+    def _list(self, options):
+        for membership in Membership.objects.select_related("user", "center"):
+            self.stdout.write(
+                f"{membership.user.username}\t{membership.role}\t{membership.center.code}"
+            )
+        for token in ApiToken.objects.select_related("user"):
+            state = "active" if token.is_active else "inactive"
+            self.stdout.write(
+                f"token {token.prefix}…\t{token.user.username}\t{state}"
+                f"\texpires {token.expires_at:%Y-%m-%d}"
+            )

@@ -1,0 +1,84 @@
+"""The only writers of radiographs, findings, lesion tracks and lesions."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from imaging import measurement
+from imaging.choices import MeasurementSource, TrackAssignment
+from imaging.models import CalcinosisLesion, LesionTrack, Radiograph, RadiographicFinding
+from registry.db import save_validated
+
+NO_SPACING = (
+    "This radiograph has no pixel spacing, so pixel points cannot be converted to mm: "
+    "enter the diameters in mm."
+)
+PERPENDICULAR_NEEDS_LONGEST = "A perpendicular axis needs the longest axis too."
+
+
+@transaction.atomic
+def radiograph_save(*, radiograph: Radiograph) -> Radiograph:
+    return save_validated(radiograph)
+
+
+@transaction.atomic
+def finding_save(*, finding: RadiographicFinding) -> RadiographicFinding:
+    return save_validated(finding)
+
+
+@transaction.atomic
+def track_save(*, track: LesionTrack) -> LesionTrack:
+    return save_validated(track)
+
+
+def _measure_from_pixels(lesion: CalcinosisLesion, radiograph: Radiograph) -> None:
+    """Fill the mm diameters from the pixel end points and the radiograph's spacing."""
+    errors: dict[str, list[str]] = {}
+    axes = {}
+    for field in ("longest_axis_px", "perpendicular_axis_px"):
+        value = getattr(lesion, field)
+        if value is None:
+            continue
+        try:
+            axes[field] = measurement.parse_axis(value)
+        except ValueError as exc:
+            errors[field] = [str(exc)]
+    if "perpendicular_axis_px" in axes and lesion.longest_axis_px is None:
+        errors["perpendicular_axis_px"] = [PERPENDICULAR_NEEDS_LONGEST]
+    if axes and radiograph.pixel_spacing_mm is None:
+        errors["longest_axis_px"] = [NO_SPACING]
+    if errors:
+        raise ValidationError(errors)
+    if not axes:
+        lesion.measurement_source = MeasurementSource.MANUAL
+        lesion.spacing_source = ""
+        return
+    spacing = radiograph.pixel_spacing_mm
+    # Store as entered from the image; the points keep full precision, mm to 0.01 mm.
+    lesion.longest_diameter_mm = round(
+        measurement.axis_length_mm(axes["longest_axis_px"], spacing), 2
+    )
+    lesion.longest_axis_px = [list(p) for p in axes["longest_axis_px"]]
+    if "perpendicular_axis_px" in axes:
+        lesion.perpendicular_diameter_mm = round(
+            measurement.axis_length_mm(axes["perpendicular_axis_px"], spacing), 2
+        )
+        lesion.perpendicular_axis_px = [list(p) for p in axes["perpendicular_axis_px"]]
+    lesion.measurement_source = MeasurementSource.PIXELS
+    lesion.spacing_source = radiograph.pixel_spacing_source
+
+
+@transaction.atomic
+def lesion_save(*, lesion: CalcinosisLesion) -> CalcinosisLesion:
+    """Create or update a lesion: side from the radiograph unless bilateral, mm from pixel points
+    when given, and a track chosen here counts as the user's choice."""
+    radiograph = lesion.radiograph
+    if not lesion.laterality and radiograph.laterality != "bilateral":
+        lesion.laterality = radiograph.laterality
+    _measure_from_pixels(lesion, radiograph)
+    if lesion.track_id is None:
+        lesion.track_assignment = TrackAssignment.NONE
+    elif not lesion.track_assignment:
+        lesion.track_assignment = TrackAssignment.USER
+    return save_validated(lesion)

@@ -1,0 +1,108 @@
+"""The teaching case the registry started from, as a demo record.
+
+A 62-year-old woman, 10 years into limited cutaneous SSc, sclerodactyly, with a painful 15 mm
+soft-tissue deposit over the distal phalanx of the left thumb on PA, oblique and thumb-view
+radiographs; periarticular osteopenia at the thumb and cortical thinning at the ring-finger PIP
+joint; yearly follow-up radiographs after it. Synthetic: no real person.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from patients.demo_cohort import (
+    DEMO_CENTERS,
+    LesionRecord,
+    PatientRecord,
+    RadiographRecord,
+    VisitRecord,
+)
+
+TEACHING_CASE_LOCAL_ID = "TEACH-0001"
+BASELINE = date(2023, 3, 15)  # she is 62 (born 1960-11-02); onset March 2013 -> 10.0 years
+
+
+def _hand_set(day: date, thumb_mm: tuple[float, float, float], perpendicular: float) -> list:
+    pa, oblique, thumb = thumb_mm
+    views = []
+    for view, size in (("pa", pa), ("oblique", oblique), ("digit", thumb)):
+        radiograph = RadiographRecord(day, "left", view)
+        radiograph.lesions.append(
+            LesionRecord("thumb", size, min(perpendicular, size), "stone", "dense")
+        )
+        views.append(radiograph)
+    views[0].findings = [
+        {"finding": "periarticular_osteopenia", "digit": 1, "segment": "", "joint": "ip"},
+        {"finding": "cortical_thinning", "digit": 4, "segment": "", "joint": "pip"},
+    ]
+    views.append(RadiographRecord(day, "right", "pa"))
+    return views
+
+
+def teaching_case() -> PatientRecord:
+    values = {
+        "registry_id": "SSC-TEACH0001",
+        "local_id": TEACHING_CASE_LOCAL_ID,
+        "sex": "female",
+        "birth_date": date(1960, 11, 2),
+        "ssc_subtype": "limited_cutaneous",
+        "raynaud_onset": date(2009, 1, 1),
+        "raynaud_onset_precision": "year",
+        "first_non_raynaud_onset": date(2013, 3, 1),
+        "first_non_raynaud_onset_precision": "month",
+        "diagnosis_date": date(2013, 9, 10),
+        "antibody_aca": "positive",
+        "antibody_scl70": "negative",
+        "antibody_rnap3": "negative",
+        "sclerodactyly": True,
+        "raynaud_phenomenon": True,  # sclerodactyly 4 + Raynaud 3 + ACA 3 = 10: meets criteria
+        "telangiectasia": False,
+    }
+    pain = {"ulceration": False, "infection": False, "drainage": False, "mrss_total": 6}
+    visits = [
+        VisitRecord(
+            BASELINE,
+            "baseline",
+            {**pain, "calcinosis_pain_nrs": 6, "chfs_total": 18},
+            _hand_set(BASELINE, (15.0, 14.2, 15.0), 9.0),
+        ),
+        # +2.0 mm is 13 % of 15 mm: under the 25 % cut-off, so stable.
+        VisitRecord(
+            date(2024, 3, 20),
+            "follow_up",
+            {**pain, "calcinosis_pain_nrs": 6, "chfs_total": 20},
+            _hand_set(date(2024, 3, 20), (17.0, 16.1, 16.8), 10.0),
+        ),
+        # +4.5 mm is 30 % of 15 mm and >= 2 mm: progressed.
+        VisitRecord(
+            date(2025, 3, 18),
+            "follow_up",
+            {**pain, "calcinosis_pain_nrs": 7, "chfs_total": 24},
+            _hand_set(date(2025, 3, 18), (19.5, 18.7, 19.2), 11.0),
+        ),
+    ]
+    treatments = [
+        {
+            "treatment": "sodium_thiosulfate",
+            "route": "topical",
+            "started_on": date(2023, 4, 1),
+            "stopped_on": date(2024, 4, 1),
+        }
+    ]
+    tracks = {
+        "thumb": {
+            "body_region": "hand",
+            "laterality": "left",
+            "digit": 1,
+            "segment": "distal_phalanx",
+            "tissue": "soft_tissue",
+        }
+    }
+    return PatientRecord(
+        DEMO_CENTERS[0][0],
+        values,
+        [(date(2013, 9, 10), "limited_cutaneous")],
+        tracks,
+        visits,
+        treatments,
+    )

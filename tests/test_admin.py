@@ -1,0 +1,70 @@
+"""The admin shows clinicians only their centers' patients."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.services import user_add
+from tests.factories import make_center, make_patient
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clinician_client(client, center):
+    user = user_add(
+        email="doc@north.example", center=center, role="clinician", password="pw-long-enough-1"
+    )
+    client.force_login(user)
+    return client
+
+
+def test_changelist_is_scoped_to_the_clinicians_center(clinician_client, center):
+    mine = make_patient(center, local_id="MINE-1")
+    theirs = make_patient(make_center("far"), local_id="THEIRS-1")
+    page = clinician_client.get(reverse("admin:patients_patient_changelist"))
+    assert page.status_code == 200
+    assert mine.registry_id in page.content.decode()
+    assert theirs.registry_id not in page.content.decode()
+    other = clinician_client.get(reverse("admin:patients_patient_change", args=[theirs.pk]))
+    assert other.status_code in (302, 404)  # the admin redirects "does not exist" to the index
+
+
+def test_search_by_local_id(clinician_client, center):
+    patient = make_patient(center, local_id="FIND-ME-7")
+    page = clinician_client.get(reverse("admin:patients_patient_changelist"), {"q": "FIND-ME-7"})
+    assert patient.registry_id in page.content.decode()
+
+
+def test_admin_add_patient_computes_the_score(clinician_client, center):
+    """Adding through the admin goes through the service: sclerodactyly 4 + Raynaud 3 = 7."""
+    url = reverse("admin:patients_patient_add")
+    form = {
+        "center": center.pk,
+        "local_id": "ADM-1",
+        "sex": "female",
+        "birth_date": "1970-05-01",
+        "ssc_subtype": "limited_cutaneous",
+        "sclerodactyly": "on",
+        "raynaud_phenomenon": "on",
+        **{
+            f"antibody_{k}": "unknown"
+            for k in ("aca", "scl70", "rnap3", "u1rnp", "pmscl", "thto", "u3rnp")
+        },
+    }
+    for prefix in ("subtype_assessments", "visits", "treatments", "radiographs"):
+        form.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    response = clinician_client.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    from patients.models import Patient
+
+    patient = Patient.objects.get(local_id="ADM-1")
+    assert patient.acr_eular_2013_score == 7
+    assert patient.history.first().history_source == "admin"
+
+
+def test_researcher_has_no_admin(client, center):
+    user = user_add(
+        email="res@north.example", center=center, role="researcher", password="pw-long-enough-1"
+    )
+    client.force_login(user)
+    assert client.get(reverse("admin:patients_patient_changelist")).status_code == 302
