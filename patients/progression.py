@@ -1,0 +1,355 @@
+"""Calcinosis progression: DOMAIN.md, "Calcinosis progression: the registry's rules".
+
+Pure Python (no Django, no ORM): services, the API, Celery tasks and the CLI pass plain values to
+:func:`compute_progression` and store what it returns. The cut-offs follow Valenzuela et al.,
+Semin Arthritis Rheum 2022;53:151980 (+/-25 % change), the structure RECIST 1.1 (sum of longest
+diameters, progression from the nadir, an absolute floor against measurement noise); every
+threshold is a setting (:class:`Rules`) and is returned with each result.
+
+Comparisons are inclusive and exact: diameters are compared as the decimals they were entered as
+(:func:`as_entered`), never rounded; results are rounded only by ``to_dict``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from patients.duration import years_between
+from patients.progression_matching import (
+    MatchedTrack,
+    Placed,
+    SeriesKey,
+    as_entered,
+    match_tracks,
+    place_lesions,
+    series_keys,
+)
+from patients.progression_results import (
+    SEVERITY,
+    Observation,
+    PatientProgression,
+    SeriesResult,
+    SeriesStatus,
+    Timepoint,
+    TrackRef,
+    TrackResult,
+    TrackStatus,
+)
+
+__all__ = [
+    "LesionIn",
+    "Observation",
+    "PatientProgression",
+    "RadiographIn",
+    "Rules",
+    "SeriesResult",
+    "SeriesStatus",
+    "Timepoint",
+    "TrackIn",
+    "TrackRef",
+    "TrackResult",
+    "TrackStatus",
+    "compute_progression",
+]
+
+REGION_ORDER = ("hand", "wrist", "forearm", "elbow", "knee", "foot", "other")
+RULE_KEYS = ("absolute_floor_mm", "progression_fraction", "regression_fraction")
+
+UNKNOWN_RULE = "unknown rule {key!r}: expected one of " + ", ".join(RULE_KEYS)
+RULE_NOT_A_NUMBER = "{key} must be a finite number, not {value!r}"
+RULE_FLOOR_NEGATIVE = "{key} must be >= 0 mm, not {value!r}"
+RULE_FRACTION_RANGE = "{key} must be strictly between 0 and 1, not {value!r}"
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Thresholds of DOMAIN.md (defaults: 2 mm floor, +25 % progression, -25 % regression)."""
+
+    absolute_floor_mm: float = 2.0
+    progression_fraction: float = 0.25
+    regression_fraction: float = 0.25
+
+    def __post_init__(self) -> None:
+        for key in RULE_KEYS:
+            _check_rule(key, getattr(self, key))
+
+    def as_dict(self) -> dict[str, float]:
+        return {key: getattr(self, key) for key in RULE_KEYS}
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, object], base: Rules | None = None) -> Rules:
+        """``base`` (or the defaults) overridden by ``data``; None values are ignored.
+
+        Numbers may be given as numeric strings (query parameters). ValueError names the key.
+        """
+        values: dict[str, Any] = (base or cls()).as_dict()
+        for key, raw in data.items():
+            if key not in values:
+                raise ValueError(UNKNOWN_RULE.format(key=key))
+            if raw is not None:
+                values[key] = _to_number(key, raw)
+        return cls(**values)
+
+
+def _to_number(key: str, raw: object) -> float:
+    if isinstance(raw, str):
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(RULE_NOT_A_NUMBER.format(key=key, value=raw)) from None
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise ValueError(RULE_NOT_A_NUMBER.format(key=key, value=raw))
+    return float(raw)
+
+
+def _check_rule(key: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(RULE_NOT_A_NUMBER.format(key=key, value=value))
+    if key == "absolute_floor_mm" and value < 0:
+        raise ValueError(RULE_FLOOR_NEGATIVE.format(key=key, value=value))
+    if key != "absolute_floor_mm" and not 0 < value < 1:
+        raise ValueError(RULE_FRACTION_RANGE.format(key=key, value=value))
+
+
+@dataclass(frozen=True)
+class RadiographIn:
+    id: int
+    acquired_on: date
+    body_region: str  # hand, wrist, forearm, elbow, knee, foot, other
+    laterality: str  # left, right, bilateral
+    pixel_spacing_mm: tuple[float, float] | None  # (row, column) spacing, mm per pixel
+    view: str = ""  # pa, ap, oblique, lateral, digit
+
+
+@dataclass(frozen=True)
+class LesionIn:
+    id: int
+    radiograph_id: int
+    laterality: str  # the lesion's own side; used only when the radiograph is bilateral
+    digit: int | None  # 1 = thumb .. 5 = little finger
+    segment: str  # distal_phalanx, middle_phalanx, proximal_phalanx, metacarpal, carpal, other, ""
+    tissue: str  # soft_tissue, periarticular, tendon, ""
+    longest_diameter_mm: float
+    perpendicular_diameter_mm: float | None = None
+    longest_axis_px: tuple[tuple[float, float], tuple[float, float]] | None = None  # (x, y) ends
+    chosen_track_id: int | None = None  # the user's choice: always wins
+    previous_track_id: int | None = None  # an earlier automatic run's track: keeps ids stable
+
+
+@dataclass(frozen=True)
+class TrackIn:
+    """An existing track of the patient (a smaller id is an older track)."""
+
+    id: int
+    body_region: str
+    laterality: str
+    digit: int | None
+    segment: str
+    tissue: str
+
+
+def compute_progression(
+    *,
+    radiographs: Sequence[RadiographIn],
+    lesions: Sequence[LesionIn],
+    tracks: Sequence[TrackIn] = (),
+    rules: Rules = Rules(),
+    first_non_raynaud_onset: date | None = None,
+    raynaud_onset: date | None = None,
+) -> PatientProgression:
+    """Match the patient's lesions to tracks and grade every track, series and the patient.
+
+    Onset dates are already resolved from partial dates (middle of the period). ValueError on
+    inconsistent input (a lesion on an unknown radiograph, a chosen track of another series...).
+    """
+    placed = place_lesions(radiographs, lesions)
+    matched = match_tracks(placed, tracks)
+    dates: dict[SeriesKey, set[date]] = {}
+    for radiograph in radiographs:
+        for key in series_keys(radiograph):
+            dates.setdefault(key, set()).add(radiograph.acquired_on)
+    timepoints = {
+        key: sorted(days) for key, days in sorted(dates.items(), key=lambda i: _series_key(i[0]))
+    }
+    track_results = sorted(
+        (_track_result(track, timepoints[track.series], rules) for track in matched),
+        key=lambda result: _series_key(_series_of(result)),
+    )
+    series = [
+        _series_result(
+            key,
+            days,
+            [result for result in track_results if _series_of(result) == key],
+            rules,
+            (first_non_raynaud_onset, raynaud_onset),
+        )
+        for key, days in timepoints.items()
+    ]
+    latest = {series_result.timepoints[-1].status for series_result in series}
+    status = next((severity for severity in SEVERITY if severity in latest), None)
+    refs = {track.key: _ref(track) for track in matched}
+    assignments = {
+        member.lesion.id: refs[track.key] for track in matched for member in track.members
+    }
+    return PatientProgression(
+        status=status,
+        rules=rules,
+        series=series,
+        tracks=track_results,
+        assignments=dict(sorted(assignments.items())),
+    )
+
+
+def _ref(track: MatchedTrack) -> TrackRef:
+    return TrackRef(key=track.key, existing_id=track.existing_id)
+
+
+def _series_key(key: SeriesKey) -> tuple[int, str, str]:
+    region, laterality = key
+    rank = REGION_ORDER.index(region) if region in REGION_ORDER else len(REGION_ORDER)
+    return (rank, region, laterality)
+
+
+def _series_of(result: TrackResult) -> SeriesKey:
+    return (result.site["body_region"], result.site["laterality"])
+
+
+def _measure(members: Sequence[Placed]) -> tuple[float, float | None, float]:
+    """D = the largest longest diameter of the date's views (first in reading order on a tie),
+    P from the same lesion; area = pi/4 * D * P, or pi/4 * D^2 when P is unknown."""
+    best = members[0].lesion
+    for member in members[1:]:
+        if as_entered(member.lesion.longest_diameter_mm) > as_entered(best.longest_diameter_mm):
+            best = member.lesion
+    longest, perpendicular = best.longest_diameter_mm, best.perpendicular_diameter_mm
+    area = math.pi / 4 * longest * (longest if perpendicular is None else perpendicular)
+    return longest, perpendicular, area
+
+
+def _track_change(first: float, now: float, rules: Rules) -> TrackStatus:
+    """DOMAIN.md per track: delta = Dt - D0 against the floor and a fraction of D0, inclusive."""
+    d0 = as_entered(first)
+    delta = as_entered(now) - d0
+    floor = as_entered(rules.absolute_floor_mm)
+    if delta >= floor and delta >= as_entered(rules.progression_fraction) * d0:
+        return TrackStatus.PROGRESSED
+    if -delta >= floor and -delta >= as_entered(rules.regression_fraction) * d0:
+        return TrackStatus.REGRESSED
+    return TrackStatus.STABLE
+
+
+def _track_result(track: MatchedTrack, days: list[date], rules: Rules) -> TrackResult:
+    by_day: dict[date, list[Placed]] = {}
+    for member in track.members:
+        by_day.setdefault(member.day, []).append(member)
+    first_day = track.members[0].day
+    first_diameter: float | None = None
+    observations = []
+    for day in days:
+        if day < first_day:
+            continue
+        members = by_day.get(day)
+        if not members:
+            observations.append(Observation(day, None, None, None, TrackStatus.RESOLVED))
+            continue
+        longest, perpendicular, area = _measure(members)
+        if first_diameter is None:
+            first_diameter = longest
+            status = TrackStatus.BASELINE if day == days[0] else TrackStatus.NEW
+        else:  # a resolved track that reappears is measured against D0 again
+            status = _track_change(first_diameter, longest, rules)
+        ids = [member.lesion.id for member in members]
+        observations.append(Observation(day, longest, perpendicular, area, status, ids))
+    region, laterality, digit, segment, tissue = track.site
+    site = {
+        "body_region": region,
+        "laterality": laterality,
+        "digit": digit,
+        "segment": segment,
+        "tissue": tissue,
+    }
+    return TrackResult(_ref(track), site, observations)
+
+
+def _series_status(sums: list[Decimal], index: int, new: bool, rules: Rules) -> SeriesStatus:
+    """DOMAIN.md per region series: the first rule that holds, in DOMAIN's order.
+
+    A change of exactly zero is never progression or regression (this matters only with the
+    floor set to 0, where 0 - 0 >= 0 would otherwise grade a series without deposits).
+    """
+    if index == 0:
+        return SeriesStatus.BASELINE
+    now, base, nadir = sums[index], sums[0], min(sums[:index])
+    floor = as_entered(rules.absolute_floor_mm)
+    rise = now - nadir
+    grew = rise > 0 and rise >= floor and rise >= as_entered(rules.progression_fraction) * nadir
+    if new or grew:
+        return SeriesStatus.PROGRESSION
+    if now == 0 and base > 0:
+        return SeriesStatus.COMPLETE_RESOLUTION
+    fall = base - now
+    if fall > 0 and fall >= floor and now <= (1 - as_entered(rules.regression_fraction)) * base:
+        return SeriesStatus.REGRESSION
+    return SeriesStatus.STABLE
+
+
+def _ols_slope(xs: list[float], ys: list[float]) -> float | None:
+    if len(xs) < 2:
+        return None
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+
+
+def _series_result(
+    key: SeriesKey,
+    days: list[date],
+    tracks: list[TrackResult],
+    rules: Rules,
+    onsets: tuple[date | None, date | None],
+) -> SeriesResult:
+    sums: list[Decimal] = []
+    timepoints = []
+    for index, day in enumerate(days):
+        seen = [
+            (track.ref.key, observation)
+            for track in tracks
+            for observation in track.observations
+            if observation.date == day and observation.longest_diameter_mm is not None
+        ]
+        sums.append(sum((as_entered(obs.longest_diameter_mm or 0) for _, obs in seen), Decimal()))
+        new = [track_key for track_key, obs in seen if obs.status == TrackStatus.NEW]
+        timepoints.append(
+            Timepoint(
+                date=day,
+                disease_duration_years=_duration(onsets[0], day),
+                raynaud_duration_years=_duration(onsets[1], day),
+                lesion_count=len(seen),
+                sum_longest_diameter_mm=float(sums[-1]),
+                total_area_mm2=sum(obs.area_mm2 or 0.0 for _, obs in seen),
+                status=_series_status(sums, index, bool(new), rules),
+                new_tracks=new,
+            )
+        )
+    years = [years_between(days[0], day) for day in days]
+    progressed = [
+        t for t, tp in zip(years, timepoints, strict=True) if tp.status == SeriesStatus.PROGRESSION
+    ]
+    first_progression = progressed[0] if progressed else None
+    return SeriesResult(
+        body_region=key[0],
+        laterality=key[1],
+        timepoints=timepoints,
+        growth_rate_mm_per_year=_ols_slope(years, [float(total) for total in sums]),
+        time_to_progression_years=first_progression,
+        censored_at_years=years[-1] if first_progression is None else None,
+    )
+
+
+def _duration(onset: date | None, day: date) -> float | None:
+    return None if onset is None else years_between(onset, day)

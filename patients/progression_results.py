@@ -1,0 +1,160 @@
+"""Results of the progression engine (:mod:`patients.progression`), JSON-ready by ``to_dict``.
+
+Values are kept as computed; ``to_dict`` rounds mm (and mm^2, mm/year) to 2 decimals and years to
+3, and writes dates as ISO strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from patients.progression import Rules
+
+
+class TrackStatus(StrEnum):
+    BASELINE = "baseline"
+    NEW = "new"
+    PROGRESSED = "progressed"
+    REGRESSED = "regressed"
+    STABLE = "stable"
+    RESOLVED = "resolved"
+
+
+class SeriesStatus(StrEnum):
+    BASELINE = "baseline"
+    PROGRESSION = "progression"
+    COMPLETE_RESOLUTION = "complete_resolution"
+    REGRESSION = "regression"
+    STABLE = "stable"
+
+
+# The patient's status is the most severe latest series status (most severe first).
+SEVERITY = (
+    SeriesStatus.PROGRESSION,
+    SeriesStatus.STABLE,
+    SeriesStatus.REGRESSION,
+    SeriesStatus.COMPLETE_RESOLUTION,
+    SeriesStatus.BASELINE,
+)
+
+
+def _mm(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def _years(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+@dataclass(frozen=True)
+class TrackRef:
+    """``existing_id`` None: the caller creates a track row for ``key`` (e.g. "new-1")."""
+
+    key: str
+    existing_id: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "existing_id": self.existing_id}
+
+
+@dataclass(frozen=True)
+class Observation:
+    date: date
+    longest_diameter_mm: float | None  # None when resolved
+    perpendicular_diameter_mm: float | None
+    area_mm2: float | None
+    status: str
+    lesion_ids: list[int] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "date": self.date.isoformat(),
+            "longest_diameter_mm": _mm(self.longest_diameter_mm),
+            "perpendicular_diameter_mm": _mm(self.perpendicular_diameter_mm),
+            "area_mm2": _mm(self.area_mm2),
+            "status": str(self.status),
+            "lesion_ids": list(self.lesion_ids),
+        }
+
+
+@dataclass(frozen=True)
+class TrackResult:
+    """``site`` is authoritative: a reused track row takes it (a lesion's site may be edited)."""
+
+    ref: TrackRef
+    site: dict[str, Any]
+    observations: list[Observation]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ref": self.ref.to_dict(),
+            "site": dict(self.site),
+            "observations": [observation.to_dict() for observation in self.observations],
+        }
+
+
+@dataclass(frozen=True)
+class Timepoint:
+    date: date
+    disease_duration_years: float | None  # since the first non-Raynaud manifestation (EUSTAR)
+    raynaud_duration_years: float | None
+    lesion_count: int
+    sum_longest_diameter_mm: float
+    total_area_mm2: float
+    status: str
+    new_tracks: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "date": self.date.isoformat(),
+            "disease_duration_years": _years(self.disease_duration_years),
+            "raynaud_duration_years": _years(self.raynaud_duration_years),
+            "lesion_count": self.lesion_count,
+            "sum_longest_diameter_mm": _mm(self.sum_longest_diameter_mm),
+            "total_area_mm2": _mm(self.total_area_mm2),
+            "status": str(self.status),
+            "new_tracks": list(self.new_tracks),
+        }
+
+
+@dataclass(frozen=True)
+class SeriesResult:
+    body_region: str
+    laterality: str
+    timepoints: list[Timepoint]
+    growth_rate_mm_per_year: float | None
+    time_to_progression_years: float | None
+    censored_at_years: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "body_region": self.body_region,
+            "laterality": self.laterality,
+            "timepoints": [timepoint.to_dict() for timepoint in self.timepoints],
+            "growth_rate_mm_per_year": _mm(self.growth_rate_mm_per_year),
+            "time_to_progression_years": _years(self.time_to_progression_years),
+            "censored_at_years": _years(self.censored_at_years),
+        }
+
+
+@dataclass(frozen=True)
+class PatientProgression:
+    status: str | None  # None: the patient has no radiograph
+    rules: Rules
+    series: list[SeriesResult]
+    tracks: list[TrackResult]
+    assignments: dict[int, TrackRef]  # lesion id -> its track
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready; assignment keys are lesion ids as strings (JSON object keys)."""
+        return {
+            "status": None if self.status is None else str(self.status),
+            "rules": self.rules.as_dict(),
+            "series": [series.to_dict() for series in self.series],
+            "tracks": [track.to_dict() for track in self.tracks],
+            "assignments": {str(k): ref.to_dict() for k, ref in self.assignments.items()},
+        }
