@@ -44,7 +44,14 @@ class SpacingSource(models.TextChoices):
     MANUAL = "manual", "Entered by hand"
 
 
-APPROXIMATE_SPACING = {SpacingSource.PROJECTION, SpacingSource.UNKNOWN, SpacingSource.MANUAL}
+# Only a calibrated spacing gives exact mm; the magnification factor is an estimate for one depth
+# (PS3.3 C.8.11.5), so a magnification-corrected size is still approximate.
+APPROXIMATE_SPACING = {
+    SpacingSource.PROJECTION,
+    SpacingSource.MAGNIFICATION_CORRECTED,
+    SpacingSource.UNKNOWN,
+    SpacingSource.MANUAL,
+}
 
 
 class Digit(models.IntegerChoices):

@@ -1,0 +1,443 @@
+"""Reading uploaded radiographs: the one module (with deidentify and preview) that touches pydicom.
+
+`read_dicom` accepts a Part 10 file only if we can ingest it end to end: a projection radiograph
+or secondary capture, in a transfer syntax we can decode, with complete pixel data. Everything
+else raises `DicomError` with a short `reason` code the API returns as is. The accessors return
+None for absent or empty attributes (OpenREM style) so callers never handle pydicom exceptions.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import struct
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, BinaryIO
+
+from pydicom import dcmread
+from pydicom.dataelem import RawDataElement
+from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
+from pydicom.pixels import get_decoder
+from pydicom.sequence import Sequence as DicomSequence
+from pydicom.uid import (
+    JPEG2000,
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+    JPEG2000Lossless,
+    JPEGBaseline8Bit,
+    JPEGLossless,
+    JPEGLosslessSV1,
+    RLELossless,
+)
+
+NOT_DICOM = "not_dicom"
+TRUNCATED = "truncated"
+NO_PIXEL_DATA = "no_pixel_data"
+CORRUPT_PIXEL_DATA = "corrupt_pixel_data"
+UNSUPPORTED_TRANSFER_SYNTAX = "unsupported_transfer_syntax"
+UNSUPPORTED_SOP_CLASS = "unsupported_sop_class"
+
+MESSAGES: dict[str, str] = {
+    NOT_DICOM: "The file is not a DICOM Part 10 file (no 'DICM' prefix or file meta information).",
+    TRUNCATED: "The DICOM file is truncated: it ends before its last element is complete.",
+    NO_PIXEL_DATA: "The DICOM file has no Pixel Data (7FE0,0010).",
+    CORRUPT_PIXEL_DATA: "The image in the DICOM file cannot be decoded.",
+    UNSUPPORTED_TRANSFER_SYNTAX: "The file's transfer syntax is not one the registry decodes.",
+    UNSUPPORTED_SOP_CLASS: "The DICOM file is not a CR, DX or secondary capture image.",
+}
+
+NATIVE_TRANSFER_SYNTAXES = (
+    ImplicitVRLittleEndian,  # 1.2.840.10008.1.2
+    ExplicitVRLittleEndian,  # 1.2.840.10008.1.2.1
+    DeflatedExplicitVRLittleEndian,  # 1.2.840.10008.1.2.1.99
+)
+ACCEPTED_TRANSFER_SYNTAXES = (
+    *NATIVE_TRANSFER_SYNTAXES,
+    JPEGBaseline8Bit,  # 1.2.840.10008.1.2.4.50
+    JPEGLossless,  # 1.2.840.10008.1.2.4.57 (process 14, any predictor)
+    JPEGLosslessSV1,  # 1.2.840.10008.1.2.4.70 (process 14, first-order prediction)
+    JPEG2000Lossless,  # 1.2.840.10008.1.2.4.90
+    JPEG2000,  # 1.2.840.10008.1.2.4.91
+    RLELossless,  # 1.2.840.10008.1.2.5
+)
+
+ACCEPTED_SOP_CLASSES = (
+    "1.2.840.10008.5.1.4.1.1.1",  # Computed Radiography Image Storage
+    "1.2.840.10008.5.1.4.1.1.1.1",  # Digital X-Ray Image Storage - For Presentation
+    "1.2.840.10008.5.1.4.1.1.1.1.1",  # Digital X-Ray Image Storage - For Processing
+    "1.2.840.10008.5.1.4.1.1.7",  # Secondary Capture Image Storage
+    "1.2.840.10008.5.1.4.1.1.7.1",  # Multi-frame Single Bit Secondary Capture Image Storage
+    "1.2.840.10008.5.1.4.1.1.7.2",  # Multi-frame Grayscale Byte Secondary Capture Image Storage
+    "1.2.840.10008.5.1.4.1.1.7.3",  # Multi-frame Grayscale Word Secondary Capture Image Storage
+    "1.2.840.10008.5.1.4.1.1.7.4",  # Multi-frame True Color Secondary Capture Image Storage
+)
+
+_PREAMBLE_LENGTH = 128
+_UNDEFINED_LENGTH = 0xFFFFFFFF
+_GROUP_LENGTH_ELEMENT = b"\x02\x00\x00\x00UL\x04\x00"  # (0002,0000) UL, 4 bytes
+_PIXEL_DATA_TAG_LE = b"\xe0\x7f\x10\x00"  # (7FE0,0010) as written in a little endian stream
+
+
+class DicomError(ValueError):
+    """An upload the registry cannot ingest; `reason` is one of the module's reason codes."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        self.reason = reason
+        self.detail = detail
+        message = f"{reason}: {MESSAGES[reason]}"
+        super().__init__(f"{message} ({detail})" if detail else message)
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def read_dicom(data: bytes | BinaryIO) -> Dataset:
+    """Parse and validate one uploaded file; raise DicomError when it cannot be ingested."""
+    raw = bytes(data) if isinstance(data, bytes | bytearray | memoryview) else data.read()
+    raw = _with_preamble(raw)
+    _check_meta_complete(raw)
+    try:
+        ds = dcmread(io.BytesIO(raw), force=False)
+    except (EOFError, struct.error, zlib.error) as exc:  # a (deflated) stream that stops
+        raise DicomError(TRUNCATED, f"{type(exc).__name__}: {exc}") from exc
+    except Exception as exc:  # InvalidDicomError, or a header pydicom cannot parse at all
+        raise DicomError(NOT_DICOM, f"{type(exc).__name__}: {exc}") from exc
+
+    _check_complete(ds, raw)
+    transfer_syntax = get_str(ds.file_meta, "TransferSyntaxUID")
+    if transfer_syntax is None:
+        raise DicomError(NOT_DICOM, "no (0002,0010) Transfer Syntax UID")
+    sop_class = get_str(ds, "SOPClassUID") or get_str(ds.file_meta, "MediaStorageSOPClassUID")
+    if sop_class not in ACCEPTED_SOP_CLASSES:
+        raise DicomError(UNSUPPORTED_SOP_CLASS, str(sop_class))
+    if transfer_syntax not in ACCEPTED_TRANSFER_SYNTAXES:
+        raise DicomError(UNSUPPORTED_TRANSFER_SYNTAX, transfer_syntax)
+    if "PixelData" not in ds:
+        # pydicom drops an encapsulated Pixel Data element cut before its delimiter, so the
+        # tag still being in the bytes means the file was cut, not that it never had pixels.
+        if _PIXEL_DATA_TAG_LE in raw[_PREAMBLE_LENGTH:]:
+            raise DicomError(TRUNCATED, "Pixel Data ends before its sequence delimiter")
+        raise DicomError(NO_PIXEL_DATA)
+    _check_pixel_data(ds, transfer_syntax)
+    return ds
+
+
+def _with_preamble(raw: bytes) -> bytes:
+    """Give a preamble to a file that starts directly with its file meta group (PS3.10 7.1).
+
+    Some writers omit the 128-byte preamble and 'DICM'. We accept such a file only when it starts
+    with an explicit VR group 0002 element, i.e. it still has file meta information; a bare
+    dataset (no meta, transfer syntax unknown) stays rejected, as dcmread(force=False) does.
+    """
+    if raw[_PREAMBLE_LENGTH : _PREAMBLE_LENGTH + 4] == b"DICM":
+        return raw
+    if len(raw) >= 8 and raw[:2] == b"\x02\x00" and raw[4:6].isalpha() and raw[4:6].isupper():
+        return bytes(_PREAMBLE_LENGTH) + b"DICM" + raw
+    return raw
+
+
+def _check_meta_complete(raw: bytes) -> None:
+    """Raise TRUNCATED when the file stops inside its file meta group (PS3.10 7.1).
+
+    The meta starts after the preamble and 'DICM' with (0002,0000) File Meta Information Group
+    Length, UL in explicit VR little endian, which counts the meta bytes that follow it.
+    """
+    start = _PREAMBLE_LENGTH + 4
+    header = raw[start : start + 12]
+    if not header or not _GROUP_LENGTH_ELEMENT.startswith(header[:8]):
+        return  # no group length to check against; dcmread judges the rest
+    if len(header) < 12 or len(raw) < start + 12 + int.from_bytes(header[8:], "little"):
+        raise DicomError(TRUNCATED, "the file meta information is incomplete")
+
+
+def _check_complete(ds: Dataset, raw: bytes) -> None:
+    """Raise TRUNCATED when pydicom read an element shorter than its declared length.
+
+    pydicom stops silently at end of file and keeps the short value of the element it was
+    reading, so a file cut in the middle of its header or its native pixel data still parses.
+    """
+    last = None
+    for dataset in (ds.file_meta, ds):
+        for elem in dataset.elements():
+            last = elem
+            if not isinstance(elem, RawDataElement) or elem.length == _UNDEFINED_LENGTH:
+                continue
+            if elem.value is not None and len(elem.value) < elem.length:
+                raise DicomError(TRUNCATED, f"element {elem.tag} is incomplete")
+    # A sequence or encapsulated Pixel Data cut before its delimiter is dropped with only a
+    # warning; what betrays it is the bytes left after the last element pydicom kept. (Positions
+    # in a deflated stream are not file positions, but a cut deflated stream fails to inflate.)
+    deflated = ds.file_meta.get("TransferSyntaxUID") == DeflatedExplicitVRLittleEndian
+    if (
+        isinstance(last, RawDataElement)
+        and last.length != _UNDEFINED_LENGTH
+        and not deflated
+        and last.value_tell + last.length < len(raw)
+    ):
+        raise DicomError(TRUNCATED, f"bytes left unread after element {last.tag}")
+
+
+def _check_pixel_data(ds: Dataset, transfer_syntax: str) -> None:
+    """Make sure every frame is there and the last one decodes (the one a cut would hit)."""
+    frames = get_int(ds, "NumberOfFrames") or 1
+    if transfer_syntax in NATIVE_TRANSFER_SYNTAXES:
+        bits = get_int(ds, "BitsAllocated") or 0
+        samples = get_int(ds, "SamplesPerPixel") or 1
+        pixels = (get_int(ds, "Rows") or 0) * (get_int(ds, "Columns") or 0) * samples * frames
+        expected = math.ceil(pixels * bits / 8)
+        if expected == 0:
+            raise DicomError(CORRUPT_PIXEL_DATA, "Rows, Columns or Bits Allocated missing")
+        if len(ds.PixelData) < expected:
+            raise DicomError(TRUNCATED, f"{len(ds.PixelData)} of {expected} pixel bytes")
+    try:
+        get_decoder(transfer_syntax).as_array(ds, index=frames - 1)
+    except Exception as exc:  # each decoder plugin raises its own exception types
+        raise DicomError(CORRUPT_PIXEL_DATA, f"{type(exc).__name__}: {exc}") from exc
+
+
+# --- accessors (None for absent or empty) ---------------------------------------------------
+
+
+def get_value(ds: Dataset, keyword: str) -> Any | None:
+    """The value of `keyword`, or None when it is absent, empty or unreadable."""
+    try:
+        value = ds.get(keyword)
+    except Exception:  # a malformed value fails on conversion, not on read
+        return None
+    empty = isinstance(value, str | bytes | list | MultiValue | DicomSequence) and not value
+    return None if value is None or empty else value
+
+
+def get_str(ds: Dataset, keyword: str) -> str | None:
+    value = get_value(ds, keyword)
+    if value is None:
+        return None
+    text = "\\".join(str(v) for v in value) if isinstance(value, MultiValue) else str(value)
+    return text.strip() or None
+
+
+def get_float(ds: Dataset, keyword: str) -> float | None:
+    values = get_floats(ds, keyword)
+    return values[0] if values else None
+
+
+def get_floats(ds: Dataset, keyword: str) -> list[float] | None:
+    value = get_value(ds, keyword)
+    if value is None:
+        return None
+    items = value if isinstance(value, MultiValue | list) else [value]
+    try:
+        return [float(v) for v in items]
+    except (TypeError, ValueError):
+        return None
+
+
+def get_int(ds: Dataset, keyword: str) -> int | None:
+    value = get_float(ds, keyword)
+    return int(value) if value is not None and math.isfinite(value) else None
+
+
+def get_date(ds: Dataset, keyword: str) -> date | None:
+    """A DA (YYYYMMDD; also the ACR-NEMA YYYY.MM.DD) or the date part of a DT."""
+    text = get_str(ds, keyword)
+    if text is None:
+        return None
+    digits = text.replace(".", "")[:8]
+    try:
+        return datetime.strptime(digits, "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
+# --- pixel spacing --------------------------------------------------------------------------
+
+PROJECTION = "projection"
+MAGNIFICATION_CORRECTED = "magnification_corrected"
+CALIBRATED = "calibrated"
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class PixelSpacing:
+    """mm between pixel centres; `source` says which plane the millimetres belong to."""
+
+    row_mm: float  # spacing between adjacent rows (vertical), first value (PS3.3 10.7.1.3)
+    column_mm: float  # spacing between adjacent columns (horizontal), second value
+    source: str
+    approximate: bool
+
+
+def resolve_pixel_spacing(
+    *,
+    imager_pixel_spacing: Sequence[float | str] | str | float | None,
+    magnification_factor: float | str | None,
+    pixel_spacing: Sequence[float | str] | str | float | None,
+    calibration_type: str | None,
+) -> PixelSpacing | None:
+    """Apply DOMAIN.md's spacing rule for projection radiographs (PS3.3 10.7, C.8.11.5).
+
+    Order: "calibrated" (Pixel Spacing that differs from Imager Pixel Spacing, with a calibration
+    type), then "magnification_corrected", "projection", and "unknown" (Pixel Spacing whose
+    provenance we cannot tell). None when no usable (positive, finite) spacing exists.
+    """
+    imager = _spacing_pair(imager_pixel_spacing)  # (0018,1164) Imager Pixel Spacing
+    patient = _spacing_pair(pixel_spacing)  # (0028,0030) Pixel Spacing
+    calibrated_by = (calibration_type or "").strip()  # (0028,0A02) Pixel Spacing Calibration Type
+    magnification = _number(magnification_factor)  # (0018,1114) Estimated Radiog. Magn. Factor
+
+    # PS3.3 10.7: Pixel Spacing equal to Imager Pixel Spacing means no correction was made, so
+    # it tells nothing more than the detector spacing; a different one was corrected in the
+    # patient plane, and the calibration type (GEOMETRY or FIDUCIAL) says how.
+    if patient is not None and not _same(patient, imager):
+        if calibrated_by:
+            return PixelSpacing(*patient, source=CALIBRATED, approximate=False)
+        if imager is None:
+            return PixelSpacing(*patient, source=UNKNOWN, approximate=True)
+        # Corrected, but we cannot tell how: fall through to the detector spacing, which is
+        # at least well defined (DOMAIN.md asks for a calibration type before "calibrated").
+    if imager is not None:
+        # The factor is SID/SOD (PS3.3 C.8.11.5 DX Positioning), >= 1 by construction; anything
+        # else is an entry error and is ignored. It is an *estimate* made for one object depth
+        # (often the table top), so a deposit at another depth is still measured approximately:
+        # hence approximate=True, and only a calibration proper gives approximate=False.
+        if magnification is not None and magnification >= 1.0:
+            row, column = (value / magnification for value in imager)
+            return PixelSpacing(row, column, source=MAGNIFICATION_CORRECTED, approximate=True)
+        return PixelSpacing(*imager, source=PROJECTION, approximate=True)
+    if patient is not None:
+        return PixelSpacing(*patient, source=UNKNOWN, approximate=True)
+    return None
+
+
+def _number(value: float | str | None) -> float | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _spacing_pair(
+    value: Sequence[float | str] | str | float | None,
+) -> tuple[float, float] | None:
+    """(row, column) in mm from a DS pair, a backslash-separated string or a single number."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        items: list[Any] = value.split("\\")
+    elif isinstance(value, int | float):
+        items = [value]
+    else:
+        items = list(value)
+    numbers = [_number(item) for item in items[:2]]
+    if len(numbers) == 1:  # VM 2 is required, but a lone value can only mean square pixels
+        numbers *= 2
+    if len(numbers) != 2 or any(n is None or n <= 0 for n in numbers):
+        return None
+    return numbers[0], numbers[1]  # type: ignore[return-value]
+
+
+def _same(a: tuple[float, float], b: tuple[float, float] | None) -> bool:
+    if b is None:
+        return False
+    return all(math.isclose(x, y, rel_tol=1e-6) for x, y in zip(a, b, strict=True))
+
+
+# --- metadata -------------------------------------------------------------------------------
+
+_LATERALITY = {"L": "left", "R": "right", "B": "bilateral"}  # "U" (unpaired) -> None
+
+# (0018,5101) View Position: PS3.3 defined terms (AP, PA, LL, RL, RLD, LLD, RLO, LLO) plus the
+# free text vendors put there for extremities. "digit" has no View Position term: users set it.
+_VIEWS = {
+    "PA": "pa",
+    "AP": "ap",
+    **dict.fromkeys(("LL", "RL", "LAT", "LATERAL"), "lateral"),
+    **dict.fromkeys(("LLO", "RLO", "LO", "RO", "LAO", "RAO", "LPO", "RPO"), "oblique"),
+}
+
+
+@dataclass(frozen=True)
+class DicomMetadata:
+    """What the registry stores about one radiograph, read from its header."""
+
+    study_instance_uid: str | None  # (0020,000D)
+    series_instance_uid: str | None  # (0020,000E)
+    sop_instance_uid: str | None  # (0008,0018)
+    sop_class_uid: str | None  # (0008,0016)
+    study_date: date | None  # (0008,0020)
+    acquisition_date: date | None  # (0008,0022), else (0008,002A), (0008,0023), (0008,0020)
+    modality: str | None  # (0008,0060)
+    body_part_examined: str | None  # (0018,0015): a hint only ("EXTREMITY" is common)
+    laterality: str | None  # (0020,0062), else (0020,0060): "left", "right", "bilateral"
+    view_position: str | None  # (0018,5101) as written
+    view: str  # registry view: "pa", "ap", "oblique", "lateral" or "" when unknown
+    photometric_interpretation: str | None  # (0028,0004)
+    rows: int | None  # (0028,0010)
+    columns: int | None  # (0028,0011)
+    bits_stored: int | None  # (0028,0101)
+    transfer_syntax_uid: str | None  # (0002,0010)
+    patient_id: str | None  # (0010,0020)
+    issuer_of_patient_id: str | None  # (0010,0021)
+    burned_in_annotation: bool | None  # (0028,0301): YES means the pixels need a review
+    pixel_spacing: PixelSpacing | None
+
+
+def laterality_of(ds: Dataset) -> str | None:
+    """(0020,0062) Image Laterality (Type 1 in DX), else (0020,0060) Laterality."""
+    code = get_str(ds, "ImageLaterality") or get_str(ds, "Laterality")
+    return _LATERALITY.get((code or "").upper())
+
+
+def view_of(view_position: str | None) -> str:
+    """Map (0018,5101) View Position to the registry's view; "" when it does not say."""
+    code = (view_position or "").strip().upper()
+    if code in _VIEWS:
+        return _VIEWS[code]
+    return "oblique" if "OBL" in code else ""
+
+
+def extract_metadata(ds: Dataset) -> DicomMetadata:
+    """Read the registry's fields from a dataset returned by `read_dicom`."""
+    study_date = get_date(ds, "StudyDate")
+    acquisition_date = (
+        get_date(ds, "AcquisitionDate")
+        or get_date(ds, "AcquisitionDateTime")
+        or get_date(ds, "ContentDate")
+        or study_date
+    )
+    burned_in = (get_str(ds, "BurnedInAnnotation") or "").upper()
+    view_position = get_str(ds, "ViewPosition")
+    file_meta = getattr(ds, "file_meta", None) or Dataset()
+    return DicomMetadata(
+        study_instance_uid=get_str(ds, "StudyInstanceUID"),
+        series_instance_uid=get_str(ds, "SeriesInstanceUID"),
+        sop_instance_uid=get_str(ds, "SOPInstanceUID"),
+        sop_class_uid=get_str(ds, "SOPClassUID"),
+        study_date=study_date,
+        acquisition_date=acquisition_date,
+        modality=get_str(ds, "Modality"),
+        body_part_examined=get_str(ds, "BodyPartExamined"),
+        laterality=laterality_of(ds),
+        view_position=view_position,
+        view=view_of(view_position),
+        photometric_interpretation=get_str(ds, "PhotometricInterpretation"),
+        rows=get_int(ds, "Rows"),
+        columns=get_int(ds, "Columns"),
+        bits_stored=get_int(ds, "BitsStored"),
+        transfer_syntax_uid=get_str(file_meta, "TransferSyntaxUID"),
+        patient_id=get_str(ds, "PatientID"),
+        issuer_of_patient_id=get_str(ds, "IssuerOfPatientID"),
+        burned_in_annotation={"YES": True, "NO": False}.get(burned_in),
+        pixel_spacing=resolve_pixel_spacing(
+            imager_pixel_spacing=get_floats(ds, "ImagerPixelSpacing"),
+            magnification_factor=get_float(ds, "EstimatedRadiographicMagnificationFactor"),
+            pixel_spacing=get_floats(ds, "PixelSpacing"),
+            calibration_type=get_str(ds, "PixelSpacingCalibrationType"),
+        ),
+    )
