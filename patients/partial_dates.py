@@ -76,3 +76,20 @@ class PartialDate:
 
     def __str__(self) -> str:
         return self.isoformat()
+
+
+def latest_start_with_midpoint_on_or_before(cutoff: date, precision: str) -> date:
+    """The latest period start whose midpoint (computation date) is on or before ``cutoff``.
+
+    Lets the database filter on stored period starts: "duration >= N years" means
+    "midpoint <= today - N years", i.e. ``start <= latest_start_with_midpoint...(cutoff, p)``
+    for each precision p.
+    """
+    if precision == DAY:
+        return cutoff
+    if precision == MONTH:
+        if cutoff.day >= 15:
+            return date(cutoff.year, cutoff.month, 1)
+        year, month = (cutoff.year, cutoff.month - 1) if cutoff.month > 1 else (cutoff.year - 1, 12)
+        return date(year, month, 1)
+    return date(cutoff.year if (cutoff.month, cutoff.day) >= (7, 1) else cutoff.year - 1, 1, 1)

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "api.http_errors.ApiBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -91,6 +92,73 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=VAR_DIR / "media")
 
 LOGIN_URL = "admin:login"
+
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+# --- REST API -------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.RegistryPermission"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.RegistryCursorPagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "api.filtering.StrictFilterBackend",
+        "api.filtering.StableOrderingFilter",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("REGISTRY_THROTTLE_ANON", default="60/min"),
+        "user": env("REGISTRY_THROTTLE_USER", default="1200/min"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "api.schema.RegistryAutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "COERCE_DECIMAL_TO_STRING": False,
+    "DATE_INPUT_FORMATS": ["iso-8601"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Calcinosis in SSc registry API",
+    "DESCRIPTION": (
+        "Patients with systemic sclerosis, visits, hand radiographs and calcinosis lesions, with "
+        "computed classification, disease duration and progression. Errors always have the shape "
+        '`{"errors": [{"field", "code", "message"}]}`. Writes accept what reads return '
+        "(read-only fields are ignored; unknown fields are refused). Send `If-Match` with the "
+        "ETag you read to refuse a write on a record changed since (412); a write without "
+        "`If-Match` is accepted. POST accepts `Idempotency-Key`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "SideEnum": "imaging.choices.Side",
+        "LateralityEnum": "imaging.choices.Laterality",
+        "AntibodyResultEnum": "patients.choices.AntibodyResult",
+        "SpacingSourceEnum": "imaging.choices.SpacingSource",
+        "SscSubtypeEnum": "patients.choices.SscSubtype",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.strict_request_bodies",
+    ],
+}
+REGISTRY_API_MAX_BODY_BYTES = env.int("REGISTRY_API_MAX_BODY_BYTES", default=1_000_000)
+REGISTRY_UPLOAD_PATHS = ("/api/v1/radiographs/dicom/", "/api/v1/imports/")
+REGISTRY_UPLOAD_MAX_BODY_BYTES = env.int("REGISTRY_UPLOAD_MAX_BODY_BYTES", default=500_000_000)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REGISTRY_API_MAX_BODY_BYTES
+REGISTRY_IDEMPOTENCY_HOURS = env.int("REGISTRY_IDEMPOTENCY_HOURS", default=24)
+SIMPLE_HISTORY_REVERT_DISABLED = True  # history is a record, not an undo button
 
 # --- Celery ---------------------------------------------------------------------------------
 # Without a broker the tasks run in-process (the embedded default); with one they go to workers.

@@ -1,0 +1,34 @@
+"""ETags for safe concurrent edits.
+
+The ETag is a digest of the record's stored values (every concrete field), so any change by any
+path changes it, and nothing computed "as of today" (disease duration) makes it drift.
+``If-Match`` on PUT/PATCH/DELETE must equal the current ETag or the write gets 412. A write
+without ``If-Match`` is accepted (documented): clients that care send it, as the web app does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.db import models
+
+from api.errors import PreconditionFailed
+
+
+def etag_for(instance: models.Model) -> str:
+    digest = hashlib.sha256()
+    digest.update(instance._meta.label.encode())
+    for field in instance._meta.concrete_fields:
+        digest.update(b"\x00")
+        digest.update(field.value_to_string(instance).encode())
+    return f'"{digest.hexdigest()[:32]}"'
+
+
+def check_if_match(request, instance: models.Model) -> None:
+    header = request.headers.get("If-Match")
+    if header is None:
+        return
+    current = etag_for(instance)
+    candidates = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    if "*" not in candidates and current not in candidates:
+        raise PreconditionFailed()

@@ -1,0 +1,92 @@
+"""OpenAPI extras: the bearer scheme, the error body on every operation, strict request bodies."""
+
+from __future__ import annotations
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+ERROR_ITEM = inline_serializer(
+    "ErrorItem",
+    {
+        "field": serializers.CharField(
+            allow_null=True, help_text="Dotted path of the input, or null."
+        ),
+        "code": serializers.CharField(help_text="Machine-readable code, e.g. required, invalid."),
+        "message": serializers.CharField(),
+    },
+)
+ERROR_BODY = inline_serializer("Error", {"errors": ERROR_ITEM.__class__(many=True)})
+
+ERROR_RESPONSES = {
+    "400": "Invalid input: malformed JSON, wrong types, unknown fields, out-of-range values.",
+    "401": "Missing, invalid, expired or revoked credentials.",
+    "403": "Your role does not allow this (e.g. researchers are read-only).",
+    "404": "No such record, or not in one of your centers.",
+    "409": "Conflicts with other records (e.g. still referenced).",
+    "412": "If-Match does not match the record's current ETag.",
+    "413": "The request body is too large.",
+    "415": "Unsupported content type.",
+    "422": "Idempotency-Key reused with a different request.",
+    "429": "Too many requests; see Retry-After.",
+}
+EXAMPLE = OpenApiExample(
+    "validation error",
+    value={
+        "errors": [
+            {
+                "field": "longest_diameter_mm",
+                "code": "invalid",
+                "message": "150 mm is implausible for a deposit in the hand (at most 60 mm).",
+            }
+        ]
+    },
+    response_only=True,
+)
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "Token from `manage.py registry_user ... --token`.",
+        }
+
+
+class RegistryAutoSchema(AutoSchema):
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        is_write = self.method in ("POST", "PUT", "PATCH", "DELETE")
+        codes = ["400", "401", "403", "404", "429"]
+        if is_write:
+            codes += ["409", "413", "415"]
+        if self.method in ("PUT", "PATCH", "DELETE"):
+            codes.append("412")
+        if self.method == "POST":
+            codes.append("422")
+        for code in codes:
+            if code not in responses:
+                responses[code] = self._get_response_for_code(
+                    OpenApiResponse(
+                        ERROR_BODY,
+                        description=ERROR_RESPONSES[code],
+                        examples=[EXAMPLE] if code == "400" else [],
+                    ),
+                    code,
+                )
+        return responses
+
+
+def strict_request_bodies(result, generator, request, public):
+    """Request components refuse unknown properties, as the API does."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and component.get("type") == "object":
+            component["additionalProperties"] = False
+    return result

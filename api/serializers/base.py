@@ -1,0 +1,78 @@
+"""Serializer foundations: unknown fields refused, writes through the services, and the
+research (pseudonymized) variant of every representation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+from rest_framework.serializers import as_serializer_error
+
+from api.access import access_for
+
+UNKNOWN_FIELD = "Unknown field."
+NOT_AN_OBJECT = "Expected a JSON object."
+
+
+def is_research(serializer: serializers.BaseSerializer) -> bool:
+    request = serializer.context.get("request")
+    return request is not None and access_for(request).research
+
+
+class StrictMixin:
+    """Refuse input keys the serializer does not know (typos must not be silently dropped).
+    Read-only fields are known, so what a read returns can be written back (round-trip)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, Mapping):
+            raise serializers.ValidationError({"non_field_errors": [NOT_AN_OBJECT]}, code="invalid")
+        unknown = sorted(set(data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {
+                    name: [serializers.ErrorDetail(UNKNOWN_FIELD, code="unknown_field")]
+                    for name in unknown
+                }
+            )
+        return super().to_internal_value(data)
+
+
+class StrictSerializer(StrictMixin, serializers.Serializer):
+    pass
+
+
+class RegistryModelSerializer(StrictMixin, serializers.ModelSerializer):
+    """A model serializer whose create/update call the model's service.
+
+    ``research_excluded`` fields (identifiers, free text) are dropped for researchers.
+    Model validation (``full_clean`` in the service) is the single source of rules, so DRF's
+    generated unique validators are switched off (``Meta.validators = []``).
+    """
+
+    research_excluded: tuple[str, ...] = ()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if is_research(self):
+            for name in self.research_excluded:
+                fields.pop(name, None)
+        return fields
+
+    def save_instance(self, instance):
+        """Persist through the model's service (each subclass names its own)."""
+        raise NotImplementedError
+
+    def _persist(self, instance):
+        try:
+            return self.save_instance(instance)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(as_serializer_error(exc)) from exc
+
+    def create(self, validated_data):
+        return self._persist(self.Meta.model(**validated_data))
+
+    def update(self, instance, validated_data):
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return self._persist(instance)

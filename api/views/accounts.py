@@ -1,0 +1,43 @@
+"""Centers (read) and memberships (center admins manage their center's users)."""
+
+from __future__ import annotations
+
+from rest_framework import viewsets
+
+from accounts.models import Center, Membership
+from api.access import access_for
+from api.permissions import CenterAdminOnly, RegistryPermission
+from api.serializers.accounts import CenterSerializer, MembershipSerializer
+from api.views.base import RegistryViewSet
+
+
+class CenterViewSet(viewsets.ReadOnlyModelViewSet):
+    """Clinicians see their centers; researchers every center. Centers are created in the admin."""
+
+    serializer_class = CenterSerializer
+    permission_classes = [RegistryPermission]
+    filterset_fields = ["code"]
+    ordering_fields = ["code", "name"]
+
+    def get_queryset(self):
+        access = access_for(self.request)
+        if access.superuser or access.research:
+            return Center.objects.all()
+        return Center.objects.filter(pk__in=access.clinical_center_ids)
+
+
+class MembershipViewSet(RegistryViewSet):
+    """Users' roles in the centers the requesting user administers."""
+
+    serializer_class = MembershipSerializer
+    permission_classes = [CenterAdminOnly]
+    queryset = Membership.objects.select_related("user", "center")
+    filterset_fields = ["role"]
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self):
+        access = access_for(self.request)
+        queryset = self.queryset.all()
+        if access.superuser:
+            return queryset
+        return queryset.filter(center_id__in=access.admin_center_ids)

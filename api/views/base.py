@@ -1,0 +1,123 @@
+"""The viewset every clinical resource uses: center scoping, ETag / If-Match, Idempotency-Key,
+and the audit history of each record."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from api.concurrency import check_if_match, etag_for
+from api.idempotency import idempotent
+from api.permissions import ClinicalOnly, RegistryPermission
+from api.scoping import scoped
+from api.serializers.history import HistoryEntrySerializer
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="The ETag you read; if the record changed since, the write is refused with 412. "
+    "Without it the write is accepted even if someone else changed the record.",
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Any unique string (e.g. a UUID). Retrying the same POST with the same key and "
+    "body returns the first response instead of creating a second record.",
+)
+HISTORY_LIMIT = 500
+
+
+@extend_schema(parameters=[IF_MATCH], methods=["PUT", "PATCH", "DELETE"])
+@extend_schema(parameters=[IDEMPOTENCY_KEY], methods=["POST"])
+class RegistryViewSet(viewsets.ModelViewSet):
+    """CRUD on one model, limited to the user's centers (``center_path`` leads to the center)."""
+
+    permission_classes = [RegistryPermission]
+    center_path = "patient__center"
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def base_queryset(self):
+        return self.queryset.all()
+
+    def get_queryset(self):
+        return scoped(self.base_queryset(), self.request, self.center_path)
+
+    def _with_etag(self, response: Response, instance) -> Response:
+        response["ETag"] = etag_for(instance)
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        return self._with_etag(Response(self.get_serializer(instance).data), instance)
+
+    def create(self, request, *args, **kwargs):
+        return idempotent(request, lambda: self._create(request))
+
+    def _create(self, request) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        response = Response(serializer.data, status=status.HTTP_201_CREATED)
+        return self._with_etag(response, serializer.instance)
+
+    def get_locked_object(self):
+        """The object, row-locked for the rest of the transaction, after the If-Match check."""
+        queryset = self.filter_queryset(self.get_queryset()).select_for_update(of=("self",))
+        self.queryset_for_object = queryset
+        instance = self.get_object()
+        check_if_match(self.request, instance)
+        return instance
+
+    def get_object(self):
+        queryset = getattr(self, "queryset_for_object", None)
+        if queryset is None:
+            return super().get_object()
+        obj = viewsets.generics.get_object_or_404(queryset, pk=self.kwargs[self.lookup_field])
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+    @transaction.atomic
+    def update(self, request, *args, **kwargs):
+        instance = self.get_locked_object()
+        partial = kwargs.pop("partial", False)
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        self.perform_update(serializer)
+        return self._with_etag(Response(serializer.data), serializer.instance)
+
+    @transaction.atomic
+    def destroy(self, request, *args, **kwargs):
+        instance = self.get_locked_object()
+        self.perform_destroy(instance)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        responses=HistoryEntrySerializer(many=True),
+        filters=False,
+        summary="The record's audit trail: who changed what, when and from where",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        permission_classes=[ClinicalOnly],
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def history(self, request, *args, **kwargs):
+        instance = self.get_object()
+        records = list(
+            instance.history.select_related("history_user").order_by("-history_id")[:HISTORY_LIMIT]
+        )
+        previous = {
+            newer.history_id: older for newer, older in zip(records, records[1:], strict=False)
+        }
+        serializer = HistoryEntrySerializer(records, many=True, context={"previous": previous})
+        return Response(serializer.data)

@@ -1,0 +1,109 @@
+"""Patients, their visits and treatments."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, mixins, viewsets
+from rest_framework.generics import get_object_or_404
+
+from api.access import access_for
+from api.filters import PatientFilterSet, TreatmentFilterSet, VisitFilterSet
+from api.permissions import RegistryPermission
+from api.scoping import scoped
+from api.serializers.patients import PatientDetailSerializer, PatientSerializer
+from api.serializers.visits import NestedVisitSerializer, TreatmentSerializer, VisitSerializer
+from api.views.base import RegistryViewSet
+from patients.models import CalcinosisTreatment, Patient, Visit
+from patients.services import patient_delete
+
+DELETE_REASON_REQUIRED = (
+    "Deleting a patient is explicit: give ?reason=... (kept in the audit trail)."
+)
+RESEARCH_NO_LOCAL_ID = "Researchers cannot filter by local identifier."
+
+
+class PatientViewSet(RegistryViewSet):
+    """Patients of the user's centers (researchers: every center, pseudonymized)."""
+
+    queryset = Patient.objects.select_related("center")
+    filterset_class = PatientFilterSet
+    ordering_fields = ["registry_id", "birth_date", "diagnosis_date", "updated_at", "created_at"]
+    center_path = "center"
+
+    def base_queryset(self):
+        queryset = self.queryset.all()
+        if self.action == "retrieve":
+            visits = Visit.objects.select_related("patient").order_by("date", "id")
+            queryset = queryset.prefetch_related("subtype_assessments", Prefetch("visits", visits))
+        return queryset
+
+    def get_serializer_class(self):
+        return PatientDetailSerializer if self.action == "retrieve" else PatientSerializer
+
+    def filter_queryset(self, queryset):
+        if "local_id" in self.request.query_params and access_for(self.request).research:
+            raise exceptions.ValidationError({"local_id": [RESEARCH_NO_LOCAL_ID]})
+        return super().filter_queryset(queryset)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "reason", OpenApiTypes.STR, required=True, description="Why the patient is deleted."
+            )
+        ]
+    )
+    def destroy(self, request, *args, **kwargs):
+        if not request.query_params.get("reason", "").strip():
+            raise exceptions.ValidationError({"reason": [DELETE_REASON_REQUIRED]})
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_destroy(self, instance):
+        patient_delete(patient=instance, reason=self.request.query_params["reason"])
+
+
+class VisitViewSet(RegistryViewSet):
+    queryset = Visit.objects.select_related("patient")
+    serializer_class = VisitSerializer
+    filterset_class = VisitFilterSet
+    ordering_fields = ["date", "updated_at"]
+
+
+class TreatmentViewSet(RegistryViewSet):
+    queryset = CalcinosisTreatment.objects.select_related("patient")
+    serializer_class = TreatmentSerializer
+    filterset_class = TreatmentFilterSet
+    ordering_fields = ["started_on", "stopped_on"]
+
+
+class PatientVisitViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """``/patients/{patient_id}/visits/``: a patient's visits; another center's patient is 404."""
+
+    serializer_class = NestedVisitSerializer
+    permission_classes = [RegistryPermission]
+    filterset_class = VisitFilterSet
+    ordering_fields = ["date", "updated_at"]
+
+    def get_patient(self) -> Patient:
+        if not hasattr(self, "_patient"):
+            patients = scoped(Patient.objects.all(), self.request, "center")
+            self._patient = get_object_or_404(patients, pk=self.kwargs["patient_pk"])
+        return self._patient
+
+    queryset = Visit.objects.none()  # the schema's model; requests use get_queryset
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return Visit.objects.select_related("patient").filter(patient=self.get_patient())
+
+    def create(self, request, *args, **kwargs):
+        self.get_patient()
+        return RegistryViewSet.create(self, request, *args, **kwargs)
+
+    _create = RegistryViewSet._create
+    _with_etag = RegistryViewSet._with_etag
+
+    def perform_create(self, serializer):
+        serializer.save(patient=self.get_patient())
