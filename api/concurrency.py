@@ -9,6 +9,7 @@ without ``If-Match`` is accepted (documented): clients that care send it, as the
 from __future__ import annotations
 
 import hashlib
+import json
 
 from django.db import models
 
@@ -20,7 +21,8 @@ def etag_for(instance: models.Model) -> str:
     digest.update(instance._meta.label.encode())
     for field in instance._meta.concrete_fields:
         digest.update(b"\x00")
-        digest.update(field.value_to_string(instance).encode())
+        value = field.value_from_object(instance)
+        digest.update(json.dumps(value, default=str, sort_keys=True).encode())
     return f'"{digest.hexdigest()[:32]}"'
 
 

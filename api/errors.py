@@ -76,7 +76,7 @@ def _convert(exc: Exception) -> Exception:
         return PayloadTooLarge(str(exc) or None)
     if isinstance(exc, ProtectedError | RestrictedError):
         objs = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
-        models = sorted({obj._meta.verbose_name_plural for obj in objs})
+        models = sorted({str(obj._meta.verbose_name_plural) for obj in objs})
         return Conflict(IN_USE.format(models=", ".join(models)), code="in_use")
     if isinstance(exc, IntegrityError):
         violated = rule_violated(exc)

@@ -41,3 +41,13 @@ def other_center(db):
 @pytest.fixture
 def patient(center):
     return factories.make_patient(center)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Throttle counters live in the cache: no test inherits another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -69,20 +69,13 @@ class RegistryViewSet(viewsets.ModelViewSet):
         return self._with_etag(response, serializer.instance)
 
     def get_locked_object(self):
-        """The object, row-locked for the rest of the transaction, after the If-Match check."""
-        queryset = self.filter_queryset(self.get_queryset()).select_for_update(of=("self",))
-        self.queryset_for_object = queryset
+        """The object (scoped: 404 for other centers), its row locked for the rest of the
+        transaction and read again, so the If-Match check and the write see one version."""
+        instance = self.get_object()
+        list(type(instance)._default_manager.select_for_update().filter(pk=instance.pk).values("pk"))
         instance = self.get_object()
         check_if_match(self.request, instance)
         return instance
-
-    def get_object(self):
-        queryset = getattr(self, "queryset_for_object", None)
-        if queryset is None:
-            return super().get_object()
-        obj = viewsets.generics.get_object_or_404(queryset, pk=self.kwargs[self.lookup_field])
-        self.check_object_permissions(self.request, obj)
-        return obj
 
     @transaction.atomic
     def update(self, request, *args, **kwargs):

@@ -34,13 +34,16 @@ class PatientViewSet(RegistryViewSet):
 
     def base_queryset(self):
         queryset = self.queryset.all()
-        if self.action == "retrieve":
+        if self.action in ("retrieve", "update", "partial_update"):
             visits = Visit.objects.select_related("patient").order_by("date", "id")
             queryset = queryset.prefetch_related("subtype_assessments", Prefetch("visits", visits))
         return queryset
 
     def get_serializer_class(self):
-        return PatientDetailSerializer if self.action == "retrieve" else PatientSerializer
+        # Reads and writes of one patient use the same shape (round-trip); lists stay lean.
+        if self.action in ("retrieve", "update", "partial_update"):
+            return PatientDetailSerializer
+        return PatientSerializer
 
     def filter_queryset(self, queryset):
         if "local_id" in self.request.query_params and access_for(self.request).research:
