@@ -40,10 +40,9 @@ class MembershipSerializer(RegistryModelSerializer):
         return center
 
     def validate(self, attrs):
-        user = attrs.get("user")
-        if self.instance is not None and user:
-            if user["email"].lower() != self.instance.user.username:
-                raise serializers.ValidationError({"email": ["A membership's user cannot change."]})
+        email = attrs.get("user", {}).get("email", "").lower()
+        if self.instance is not None and email and email != self.instance.user.username:
+            raise serializers.ValidationError({"email": ["A membership's user cannot change."]})
         return attrs
 
     def create(self, validated_data):

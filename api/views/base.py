@@ -3,6 +3,8 @@ and the audit history of each record."""
 
 from __future__ import annotations
 
+import itertools
+
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -110,7 +112,7 @@ class RegistryViewSet(viewsets.ModelViewSet):
             instance.history.select_related("history_user").order_by("-history_id")[:HISTORY_LIMIT]
         )
         previous = {
-            newer.history_id: older for newer, older in zip(records, records[1:], strict=False)
+            newer.history_id: older for newer, older in itertools.pairwise(records)
         }
         serializer = HistoryEntrySerializer(records, many=True, context={"previous": previous})
         return Response(serializer.data)

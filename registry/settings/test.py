@@ -15,6 +15,6 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = True  # no collectstatic needed outside production
 # Tests make many requests per user; the throttling test sets its own low rates.
 REST_FRAMEWORK = {
-    **REST_FRAMEWORK,
+    **REST_FRAMEWORK,  # noqa: F405
     "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min"},
 }
