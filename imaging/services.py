@@ -8,6 +8,7 @@ from django.db import transaction
 from imaging import measurement
 from imaging.choices import MeasurementSource, TrackAssignment
 from imaging.models import CalcinosisLesion, LesionTrack, Radiograph, RadiographicFinding
+from progression.services import progression_mark_dirty
 from registry.db import save_validated
 
 NO_SPACING = (
@@ -19,7 +20,9 @@ PERPENDICULAR_NEEDS_LONGEST = "A perpendicular axis needs the longest axis too."
 
 @transaction.atomic
 def radiograph_save(*, radiograph: Radiograph) -> Radiograph:
-    return save_validated(radiograph)
+    save_validated(radiograph)
+    progression_mark_dirty(patient_id=radiograph.patient_id)
+    return radiograph
 
 
 @transaction.atomic
@@ -29,7 +32,9 @@ def finding_save(*, finding: RadiographicFinding) -> RadiographicFinding:
 
 @transaction.atomic
 def track_save(*, track: LesionTrack) -> LesionTrack:
-    return save_validated(track)
+    save_validated(track)
+    progression_mark_dirty(patient_id=track.patient_id)
+    return track
 
 
 def _measure_from_pixels(lesion: CalcinosisLesion, radiograph: Radiograph) -> None:
@@ -69,6 +74,13 @@ def _measure_from_pixels(lesion: CalcinosisLesion, radiograph: Radiograph) -> No
     lesion.spacing_source = radiograph.pixel_spacing_source
 
 
+def _track_changed(lesion: CalcinosisLesion) -> bool:
+    if lesion.pk is None:
+        return False
+    stored = CalcinosisLesion.objects.filter(pk=lesion.pk).values_list("track_id", flat=True)
+    return stored.first() != lesion.track_id
+
+
 @transaction.atomic
 def lesion_save(*, lesion: CalcinosisLesion) -> CalcinosisLesion:
     """Create or update a lesion: side from the radiograph unless bilateral, mm from pixel points
@@ -79,6 +91,9 @@ def lesion_save(*, lesion: CalcinosisLesion) -> CalcinosisLesion:
     _measure_from_pixels(lesion, radiograph)
     if lesion.track_id is None:
         lesion.track_assignment = TrackAssignment.NONE
-    elif not lesion.track_assignment:
+    elif not lesion.track_assignment or _track_changed(lesion):
+        # A track chosen here (new, or changed from the engine's) is the user's: it wins.
         lesion.track_assignment = TrackAssignment.USER
-    return save_validated(lesion)
+    save_validated(lesion)
+    progression_mark_dirty(patient_id=radiograph.patient_id)
+    return lesion

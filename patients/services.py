@@ -14,6 +14,7 @@ from patients.classification import acr_eular_2013_score
 from patients.models import CalcinosisTreatment, Patient, SubtypeAssessment, Visit
 from patients.mrss import mrss_site_errors, mrss_total
 from patients.validation import today
+from progression.services import progression_mark_dirty
 from registry.db import save_validated
 
 
@@ -34,6 +35,7 @@ def patient_save(*, patient: Patient, subtype_assessed_on: date | None = None) -
             assessed_on=subtype_assessed_on or today(),
             defaults={"subtype": patient.ssc_subtype},
         )
+    progression_mark_dirty(patient_id=patient.pk)
     return patient
 
 
@@ -52,7 +54,9 @@ def visit_save(*, visit: Visit) -> Visit:
     sites = visit.mrss_sites
     if isinstance(sites, dict) and not mrss_site_errors(sites) and visit.mrss_total is None:
         visit.mrss_total = mrss_total(sites)
-    return save_validated(visit)
+    save_validated(visit)
+    progression_mark_dirty(patient_id=visit.patient_id)
+    return visit
 
 
 @transaction.atomic

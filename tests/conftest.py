@@ -44,6 +44,16 @@ def patient(center):
 
 
 @pytest.fixture(autouse=True)
+def eager_tasks(request, monkeypatch):
+    """Tasks run in-process (the embedded default) even when CELERY_BROKER_URL is set, except in
+    tests marked ``real_broker``, where a real worker runs them."""
+    if request.node.get_closest_marker("real_broker") is None:
+        from registry.celery import app as celery_app
+
+        monkeypatch.setitem(celery_app.conf, "CELERY_TASK_ALWAYS_EAGER", True)
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Throttle counters live in the cache: no test inherits another's."""
     from django.core.cache import cache

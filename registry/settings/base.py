@@ -33,7 +33,10 @@ INSTALLED_APPS = [
     "accounts",
     "patients",
     "imaging",
+    "progression",
+    "exports",
     "api",
+    "clinic",
 ]
 
 MIDDLEWARE = [
@@ -93,7 +96,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=VAR_DIR / "media")
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "clinic:login"
+LOGIN_REDIRECT_URL = "clinic:patient-list"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
@@ -173,19 +177,30 @@ CELERY_TASK_ACKS_LATE = True
 # A SIGKILLed prefork child must not silently mark its task failed (shared/RECIPES.md).
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Redis keeps an unacked task invisible for visibility_timeout seconds; the measured recipe
-# (shared/RECIPES.md) brings a killed worker's task back after ~16 s with these values. The
-# timeout must exceed the longest task, so long tasks are split into batches.
+# Redis keeps an unacked task invisible for visibility_timeout seconds, then hands it to another
+# worker; the timeout must exceed the longest task, so long tasks run in time slices. Measured
+# here with kombu 5.5: a SIGKILLed worker's task reached an already running worker after ~100 s
+# (shared/RECIPES.md's unacked_restore_* options do not exist in this kombu and are not set),
+# and a worker started after the timeout takes it at once. The progression sweep re-queues
+# dirty patients within a minute regardless (tests/integration/test_celery_worker.py).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
-    "unacked_restore_interval": 2,
-    "unacked_restore_throttle": 1,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+# The sweep recomputes every patient whose data changed since its snapshot (and resumes stalled
+# cohort jobs): the safety net for enqueues lost while the broker was down. A sweep that waited
+# longer than one period is dropped (expires): the next one does the same work.
+REGISTRY_PROGRESSION_SWEEP_SECONDS = env.float("REGISTRY_PROGRESSION_SWEEP_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE: dict = {
+    "progression-sweep": {
+        "task": "progression.tasks.sweep_dirty_patients",
+        "schedule": REGISTRY_PROGRESSION_SWEEP_SECONDS,
+        "options": {"expires": REGISTRY_PROGRESSION_SWEEP_SECONDS},
+    },
+}
 
 # --- Registry rules -------------------------------------------------------------------------
 # Plausible longest diameter of a single deposit per body region, in mm (DOMAIN.md: a hand
@@ -198,6 +213,83 @@ REGISTRY_MAX_LESION_DIAMETER_MM = {
     "knee": 150,
     "forearm": 300,
     "other": 300,
+}
+
+# --- DICOM ingest (imaging.ingest, import_dicom, dicom_scp) ----------------------------------
+# Key of the de-identified UID mapping and of the source-patient fingerprint (imaging.dicom_keys).
+# Empty: derived from SECRET_KEY (local only; production requires it, it must never change).
+REGISTRY_DICOM_UID_KEY = env("REGISTRY_DICOM_UID_KEY", default="")
+# STORAGES alias holding the de-identified files and previews ("default": MEDIA_ROOT).
+REGISTRY_DICOM_STORAGE = env("REGISTRY_DICOM_STORAGE", default="default")
+REGISTRY_DICOM_MAX_FILE_MB = env.int("REGISTRY_DICOM_MAX_FILE_MB", default=100)
+REGISTRY_DICOM_MAX_FILES = env.int("REGISTRY_DICOM_MAX_FILES", default=50)
+# Calling AE title -> center code of the DICOM receiver, e.g. "PACS1=demo-north,MOD2=demo-lake".
+REGISTRY_DICOM_CALLING_AE = env.dict("REGISTRY_DICOM_CALLING_AE", default={})
+# Center code -> accepted (0010,0021) Issuers of Patient ID, e.g. "demo-north=HOSP-N;HOSP-N2".
+# A file whose issuer is not listed for a center that lists some waits in the unmatched queue.
+REGISTRY_DICOM_ISSUERS = env.dict("REGISTRY_DICOM_ISSUERS", cast={"value": list}, default={})
+# Region of an image whose (0018,0015) Body Part Examined is EXTREMITY, absent or unknown.
+REGISTRY_DICOM_DEFAULT_BODY_REGION = env("REGISTRY_DICOM_DEFAULT_BODY_REGION", default="hand")
+# Longer side in pixels of the two PNG previews.
+REGISTRY_DICOM_PREVIEW_SIZES = {"thumb": 256, "viewer": 1024}
+# Previews left pending (broker down when enqueued, worker killed) are enqueued again.
+CELERY_BEAT_SCHEDULE["dicom-previews-sweep"] = {
+    "task": "imaging.tasks.sweep_pending_dicom_previews",
+    "schedule": 600.0,
+    "options": {"expires": 600.0},
+}
+
+# --- Calcinosis progression (DOMAIN.md "Calcinosis progression"; progression app) ------------
+# Default rules (Valenzuela 2022 +/-25 %, RECIST-like 2 mm floor); a request may override them.
+REGISTRY_PROGRESSION_RULES = {
+    "absolute_floor_mm": env.float("REGISTRY_PROGRESSION_FLOOR_MM", default=2.0),
+    "progression_fraction": env.float("REGISTRY_PROGRESSION_FRACTION", default=0.25),
+    "regression_fraction": env.float("REGISTRY_REGRESSION_FRACTION", default=0.25),
+}
+# Changes within this many seconds of the last enqueue coalesce into one trailing recomputation;
+# a change after a quiet period is recomputed at once.
+REGISTRY_PROGRESSION_DEBOUNCE_SECONDS = env.float(
+    "REGISTRY_PROGRESSION_DEBOUNCE_SECONDS", default=1.0
+)
+# Patients loaded, computed and written together (a few queries per batch, not per patient).
+REGISTRY_PROGRESSION_BATCH_SIZE = env.int("REGISTRY_PROGRESSION_BATCH_SIZE", default=200)
+# A cohort task works this long, then re-enqueues itself: it must stay well under the visibility
+# timeout, or Redis hands the still-running task to a second worker.
+REGISTRY_PROGRESSION_JOB_SLICE_SECONDS = env.float(
+    "REGISTRY_PROGRESSION_JOB_SLICE_SECONDS",
+    default=CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] / 5,
+)
+# A queued recomputation or job with no sign of life after this long is considered lost (the
+# broker was flushed) and is queued again by the sweep; the tasks are idempotent.
+REGISTRY_PROGRESSION_REQUEUE_AFTER_SECONDS = env.float(
+    "REGISTRY_PROGRESSION_REQUEUE_AFTER_SECONDS",
+    default=2 * CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"],
+)
+
+# --- Research exports and imports (exports app; issue 6) ------------------------------------
+# Key from which a project key's pseudonyms and date offsets are derived (exports.pseudonyms).
+# Empty: derived from SECRET_KEY. Changing it changes every project's pseudonyms.
+REGISTRY_EXPORT_KEY = env("REGISTRY_EXPORT_KEY", default="")
+# STORAGES alias holding finished export files ("default": MEDIA_ROOT).
+REGISTRY_EXPORT_STORAGE = env("REGISTRY_EXPORT_STORAGE", default="default")
+# A finished export can be downloaded for this long, then its file is deleted (410 Gone).
+REGISTRY_EXPORT_EXPIRY_HOURS = env.int("REGISTRY_EXPORT_EXPIRY_HOURS", default=72)
+# XLSX is for small cohorts: larger exports are refused (Excel's own limit is 1,048,576 rows).
+REGISTRY_EXPORT_XLSX_MAX_ROWS = env.int("REGISTRY_EXPORT_XLSX_MAX_ROWS", default=100_000)
+# "shift" date mode: each patient's dates move by a random whole number of days in +/- this.
+REGISTRY_EXPORT_DATE_SHIFT_DAYS = env.int("REGISTRY_EXPORT_DATE_SHIFT_DAYS", default=365)
+# Rows per Parquet row group: one row group is in memory at a time.
+REGISTRY_EXPORT_PARQUET_ROW_GROUP = env.int("REGISTRY_EXPORT_PARQUET_ROW_GROUP", default=100_000)
+# Progress (done/total) is written every this many rows.
+REGISTRY_EXPORT_PROGRESS_ROWS = env.int("REGISTRY_EXPORT_PROGRESS_ROWS", default=50_000)
+# An import file has at most this many data rows (validated in full before anything is written).
+REGISTRY_IMPORT_MAX_ROWS = env.int("REGISTRY_IMPORT_MAX_ROWS", default=50_000)
+# An import file is kept in memory (it holds local identifiers), up to this size.
+REGISTRY_IMPORT_MAX_MB = env.int("REGISTRY_IMPORT_MAX_MB", default=20)
+CELERY_BEAT_SCHEDULE["exports-expire"] = {
+    "task": "exports.tasks.expire_exports",
+    "schedule": 3600.0,
+    "options": {"expires": 3600.0},
 }
 
 LOGGING = {

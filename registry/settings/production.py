@@ -8,6 +8,14 @@ from .base import env
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a random value of 50+ characters.")
+REGISTRY_DICOM_UID_KEY = env("REGISTRY_DICOM_UID_KEY", default="")
+if len(REGISTRY_DICOM_UID_KEY) < 32:
+    # It keys the de-identified UIDs for years: it must not follow a SECRET_KEY rotation.
+    raise ImproperlyConfigured("REGISTRY_DICOM_UID_KEY must be set to a random value of 32+ chars.")
+REGISTRY_EXPORT_KEY = env("REGISTRY_EXPORT_KEY", default="")
+if len(REGISTRY_EXPORT_KEY) < 32:
+    # Project pseudonyms must stay stable for years: not derived from a rotating SECRET_KEY.
+    raise ImproperlyConfigured("REGISTRY_EXPORT_KEY must be set to a random value of 32+ chars.")
 DEBUG = False
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 

@@ -184,3 +184,15 @@ def test_a_track_with_lesions_cannot_be_deleted_but_a_radiograph_takes_its_lesio
     radiograph.delete()
     assert not CalcinosisLesion.objects.exists()
     track.delete()
+
+
+def test_changing_an_automatic_track_makes_it_the_users_choice(patient):
+    """The engine's match is 'auto'; a person moving the lesion to another track overrides it
+    (and the engine must not move it back)."""
+    first, second = make_track(patient), make_track(patient)
+    lesion = make_lesion(make_radiograph(patient), track=first)
+    CalcinosisLesion.objects.filter(pk=lesion.pk).update(track_assignment="auto")
+    lesion.refresh_from_db()
+    lesion.track = second
+    services.lesion_save(lesion=lesion)
+    assert (lesion.track_id, lesion.track_assignment) == (second.pk, "user")

@@ -1,0 +1,167 @@
+"""Progression recomputation on PostgreSQL (issue 5).
+
+1. Full cohort recomputation of N patients x 6 radiograph dates x 4 lesions (bulk-inserted,
+   benchmarks.progression_data), with one worker: the first run (tracks matched and created)
+   and a run after a rules change (every patient recomputed and stored, assignments unchanged).
+   The floor: ``COPY (SELECT the rows the recomputation reads) TO STDOUT``. Goal: within 3x.
+2. Incremental recomputation after one lesion edit: commit to stored snapshot, p95, with a warm
+   worker. Goal: under 100 ms. With CELERY_BROKER_URL set both run on a real worker subprocess
+   (``celery worker -c 1``); without, in-process (the embedded default), and it says so.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from django.db import connection, transaction
+
+from benchmarks.progression_data import bulk_cohort
+from imaging.models import CalcinosisLesion
+from imaging.services import lesion_save
+from progression.models import ProgressionSnapshot, ProgressionState, RecomputeJob
+from progression.services import cohort_recompute_run, cohort_recompute_start
+from registry.celery import app as celery_app
+
+ROOT = Path(__file__).resolve().parent.parent
+FLOOR_GOAL, LATENCY_GOAL_MS = 3.0, 100.0
+EDITS, WARM_UP = 200, 20
+# The rows a recomputation reads (progression.loading), as the database would hand them over.
+FLOOR_QUERIES = [
+    "SELECT id, first_non_raynaud_onset, first_non_raynaud_onset_precision, raynaud_onset, "
+    "raynaud_onset_precision FROM patients_patient",
+    "SELECT id, patient_id, acquired_on, body_region, laterality, pixel_spacing_row_mm, "
+    "pixel_spacing_column_mm, view FROM imaging_radiograph",
+    "SELECT l.id, l.radiograph_id, r.patient_id, l.laterality, l.digit, l.segment, l.tissue, "
+    "l.longest_diameter_mm, l.perpendicular_diameter_mm, l.longest_axis_px, l.track_id, "
+    "l.track_assignment FROM imaging_calcinosislesion l "
+    "JOIN imaging_radiograph r ON r.id = l.radiograph_id",
+    "SELECT t.id, t.patient_id, t.body_region, t.laterality, t.digit, t.segment, t.tissue, "
+    "a.track_id FROM imaging_lesiontrack t LEFT JOIN progression_autotrack a ON a.track_id = t.id",
+]
+
+
+def copy_floor() -> tuple[int, float]:
+    """Rows and seconds to stream the same rows with COPY ... TO STDOUT."""
+    rows = 0
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for sql in FLOOR_QUERIES:
+            with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT") as copy:
+                for block in copy:
+                    rows += bytes(block).count(b"\n")
+    return rows, time.perf_counter() - started
+
+
+class Worker:
+    """A real ``celery -A registry worker -c 1`` on CELERY_BROKER_URL and this database."""
+
+    def __init__(self) -> None:
+        self.log = Path(tempfile.mkstemp(prefix="bench-worker-", suffix=".log")[1])
+        command = [
+            str(Path(sys.executable).parent / "celery"), "-A", "registry", "worker",
+            "--pool", "prefork", "-c", "1", "--loglevel", "WARNING",
+            "--without-gossip", "--without-mingle", "--without-heartbeat",
+        ]  # fmt: skip
+        env = {**os.environ, "DJANGO_LOG_LEVEL": "WARNING"}
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        celery_app.control.purge()
+        deadline = time.monotonic() + 60
+        while not celery_app.control.ping(timeout=0.5):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"worker did not start; see {self.log}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=60)
+
+
+def full_recompute(rules: dict | None, worker: Worker | None) -> float:
+    started = time.perf_counter()
+    job = cohort_recompute_start(rules=rules, enqueue_job=worker is not None)
+    if worker is None:
+        cohort_recompute_run(job_id=job.pk)
+    else:
+        while not RecomputeJob.objects.get(pk=job.pk).is_finished:
+            time.sleep(0.05)  # polling the job's progress, not synchronising
+    elapsed = time.perf_counter() - started
+    job.refresh_from_db()
+    assert job.status == "succeeded" and job.failures == 0, job.error
+    return elapsed
+
+
+def edit_latency_ms(lesion_id: int) -> float:
+    """One lesion edit through the service; ms from its commit to its snapshot being stored."""
+    lesion = CalcinosisLesion.objects.select_related("radiograph").get(pk=lesion_id)
+    patient_id = lesion.radiograph.patient_id
+    committed: list[float] = []
+    with transaction.atomic():
+        transaction.on_commit(lambda: committed.append(time.perf_counter()))  # runs first
+        lesion.longest_diameter_mm = round(lesion.longest_diameter_mm + 0.1, 2)
+        lesion_save(lesion=lesion)
+    version = ProgressionState.objects.get(pk=patient_id).data_version
+    stored = ProgressionSnapshot.objects.filter(pk=patient_id, data_version__gte=version)
+    deadline = time.monotonic() + 30
+    while not stored.exists():  # in-process (eager) it is stored already
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no snapshot for patient {patient_id} after 30 s")
+        time.sleep(0.001)
+    return (time.perf_counter() - committed[0]) * 1000
+
+
+def run(*, patients: int) -> None:
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    mode = "a real Celery worker (-c 1, prefork)" if broker else "in-process (no broker)"
+    started = time.perf_counter()
+    bulk_cohort(patients)
+    with connection.cursor() as cursor:  # as autovacuum would soon after a bulk load
+        cursor.execute("ANALYZE")
+    lesions = CalcinosisLesion.objects.count()
+    print(
+        f"progression: {patients:,} patients x 6 dates x 4 lesions ({lesions:,} lesions) "
+        f"bulk-inserted in {time.perf_counter() - started:.1f} s; runs on {mode}"
+    )
+    worker = Worker() if broker else None
+    try:
+        first = full_recompute(None, worker)
+        print(
+            f"  full recomputation, first run (tracks matched and created): {first:.1f} s, "
+            f"{patients / first:,.0f} patients/s"
+        )
+        rows, floor = copy_floor()
+        print(f"  floor: COPY of the same {rows:,} rows TO STDOUT: {floor:.2f} s")
+        steady = full_recompute({"progression_fraction": 0.3}, worker)
+        ratio = steady / floor
+        verdict = "within" if ratio <= FLOOR_GOAL else "OVER"
+        print(
+            f"  full recomputation after a rules change: {steady:.1f} s, "
+            f"{patients / steady:,.0f} patients/s = {ratio:.1f}x the floor "
+            f"(goal <= {FLOOR_GOAL:g}x: {verdict}; first run {first / floor:.1f}x)"
+        )
+        # One lesion of each of EDITS + WARM_UP different patients: every edit is a first change
+        # after a quiet period (an edit within the debounce window waits for the window).
+        first_lesion = {}
+        for pk, patient_id in CalcinosisLesion.objects.values_list("pk", "radiograph__patient"):
+            first_lesion.setdefault(patient_id, pk)
+        lesion_ids = random.Random(5).sample(sorted(first_lesion.values()), EDITS + WARM_UP)
+        timings = [edit_latency_ms(pk) for pk in lesion_ids][WARM_UP:]
+        p95 = statistics.quantiles(timings, n=20)[18]
+        verdict = "within" if p95 < LATENCY_GOAL_MS else "OVER"
+        print(
+            f"  one lesion edit, commit -> stored snapshot ({EDITS} edits, warm): "
+            f"p50 {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms, max {max(timings):.1f} ms "
+            f"(goal p95 < {LATENCY_GOAL_MS:g} ms: {verdict})"
+        )
+    finally:
+        if worker is not None:
+            worker.stop()

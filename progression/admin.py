@@ -1,0 +1,37 @@
+"""Read-only views of progression results and cohort jobs, for superusers: both are written by
+the engine only, and snapshots span every center (the API applies the center rules)."""
+
+from django.contrib import admin
+
+from progression.models import ProgressionSnapshot, RecomputeJob
+
+
+class SuperuserReadOnlyAdmin(admin.ModelAdmin):
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ProgressionSnapshot)
+class ProgressionSnapshotAdmin(SuperuserReadOnlyAdmin):
+    list_display = ["patient", "status", "data_version", "computed_at"]
+    list_filter = ["status"]
+    search_fields = ["patient__registry_id"]
+    list_select_related = ["patient"]
+
+
+@admin.register(RecomputeJob)
+class RecomputeJobAdmin(SuperuserReadOnlyAdmin):
+    list_display = ["pk", "status", "done", "total", "failures", "created_by", "created_at"]
+    list_filter = ["status"]

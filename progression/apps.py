@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ProgressionConfig(AppConfig):
+    name = "progression"
+
+    def ready(self) -> None:
+        from progression import signals  # noqa: F401  (connects the deletion receivers)

@@ -1,0 +1,371 @@
+"""Progression services: compute, recompute and store, mark dirty, sweep, cohort jobs.
+
+Every interface (the API, the Celery tasks, the command line, the data-entry services) calls
+these; they call the pure engine (:func:`patients.progression.compute_progression`). The
+concurrency protocol, per patient:
+
+1. a writer bumps ``ProgressionState.data_version`` in its own transaction
+   (:func:`progression_mark_dirty`) and queues a recomputation after commit;
+2. a recomputation locks the patient's ``ProgressionSnapshot`` row (recomputations of one
+   patient run one at a time), reads the data version V, loads and computes, and reads the
+   version again: if it moved, a writer committed meanwhile (the load may mix two states, and
+   that writer has queued a newer recomputation), so this result is dropped, never stored;
+3. otherwise it writes the track assignments and stores the snapshot as version V, and clears
+   the dirty mark only if the version is still V. A result is stored only over an older one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Max, Q
+from django.utils import timezone
+
+from patients.models import Patient
+from patients.progression import PatientProgression, Rules, compute_progression
+from progression import enqueue
+from progression.assignments import engine_writes, persist_assignments
+from progression.bulk_sql import update_from_values
+from progression.jobs import IllegalJobMove, Status, job_advance, job_move
+from progression.loading import PatientInputs, load_inputs
+from progression.models import ProgressionSnapshot, ProgressionState, RecomputeJob
+from progression.result_json import detail_json, engine_track_ids, result_json, status_value
+from progression.rules import registry_rules, rules_with
+
+RuleInput = Mapping[str, object] | Rules | None
+SNAPSHOT_FIELDS = ["data_version", "status", "result", "rules", "computed_at"]
+SWEEP_BATCHES = 50  # batches a single sweep queues at most; the next sweep does the rest
+
+
+@dataclass
+class RecomputeOutcome:
+    """What a recomputation did with each patient id it was given."""
+
+    computed: list[int] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)  # snapshot already current
+    superseded: list[int] = field(default_factory=list)  # data changed meanwhile: requeued
+    failed: dict[int, str] = field(default_factory=dict)  # the engine refused the data
+    missing: list[int] = field(default_factory=list)  # no such patient (deleted)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "computed": len(self.computed),
+            "unchanged": len(self.unchanged),
+            "superseded": len(self.superseded),
+            "failed": len(self.failed),
+            "missing": len(self.missing),
+        }
+
+    def of(self, patient_id: int) -> str:
+        for name in ("computed", "unchanged", "superseded", "failed", "missing"):
+            if patient_id in getattr(self, name):
+                return name
+        raise KeyError(patient_id)
+
+
+def progression_compute(*, patient_id: int, rules: RuleInput = None) -> PatientProgression:
+    """The patient's progression under ``rules`` (registry rules overridden), not stored: the
+    API's rule overrides. Patient.DoesNotExist if there is no such patient; ValueError if the
+    engine refuses the data."""
+    inputs = load_inputs([patient_id]).get(patient_id)
+    if inputs is None:
+        raise Patient.DoesNotExist(f"patient {patient_id} does not exist")
+    return compute_progression(**inputs.engine_arguments(), rules=rules_with(rules))
+
+
+def progression_recompute(*, patient_id: int, rules: RuleInput = None, force: bool = False) -> str:
+    """Recompute and store one patient; returns what happened (see :class:`RecomputeOutcome`).
+    Idempotent: with nothing changed since the snapshot it only returns ``unchanged``."""
+    outcome = progression_recompute_many(patient_ids=[patient_id], rules=rules, force=force)
+    return outcome.of(patient_id)
+
+
+def progression_recompute_many(
+    *, patient_ids: Iterable[int], rules: RuleInput = None, force: bool = False
+) -> RecomputeOutcome:
+    """Recompute and store a batch of patients in a few queries (see the module docstring).
+
+    ``force`` recomputes even current snapshots (a cohort job after an engine change); without
+    it a patient whose snapshot has its data version and these rules is left as it is.
+    """
+    resolved = rules_with(rules)
+    rules_json = resolved.as_dict()
+    ids = sorted(set(patient_ids))
+    outcome = RecomputeOutcome()
+    if not ids:
+        return outcome
+    # Starting now: a change committed from here on must queue another recomputation.
+    ProgressionState.objects.filter(pk__in=ids, recompute_pending=True).update(
+        recompute_pending=False
+    )
+    existing = list(Patient.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    outcome.missing = sorted(set(ids) - set(existing))
+    _ensure_rows(existing)
+    with engine_writes(), transaction.atomic():
+        locked = (  # the lock covers the whole row; the stored result is not needed here
+            ProgressionSnapshot.objects.select_for_update()
+            .filter(pk__in=existing)
+            .only("data_version", "rules", "computed_at")
+        )
+        snapshots = {snapshot.pk: snapshot for snapshot in locked.order_by("pk")}
+        versions = _versions(snapshots)
+        todo = [
+            pk
+            for pk, snapshot in snapshots.items()
+            if force or not _is_current(snapshot, versions[pk], rules_json)
+        ]
+        outcome.unchanged = sorted(set(snapshots) - set(todo))
+        inputs = load_inputs(todo)
+        results, failed = _compute(inputs, resolved)
+        moved = {pk for pk, version in _versions(todo).items() if version != versions[pk]}
+        outcome.missing += sorted(set(todo) - set(inputs))
+        outcome.superseded = sorted(moved & set(inputs))
+        outcome.failed = {pk: error for pk, error in failed.items() if pk not in moved}
+        outcome.computed = [pk for pk in results if pk not in moved]
+        track_ids = persist_assignments([(inputs[pk], results[pk]) for pk in outcome.computed])
+        stored = [(pk, versions[pk], results[pk], track_ids[pk]) for pk in outcome.computed]
+        _store_snapshots(stored, rules_json)
+    _mark_clean({pk: versions[pk] for pk in outcome.computed + outcome.unchanged})
+    for pk, message in outcome.failed.items():
+        ProgressionState.objects.filter(pk=pk, data_version=versions[pk]).update(
+            failed_version=versions[pk], last_error=message[:300]
+        )
+    return outcome
+
+
+def _compute(
+    inputs: Mapping[int, PatientInputs], rules: Rules
+) -> tuple[dict[int, PatientProgression], dict[int, str]]:
+    """The engine on each patient; a refusal (ValueError) is recorded, not raised."""
+    results: dict[int, PatientProgression] = {}
+    failed: dict[int, str] = {}
+    for pk, patient in inputs.items():
+        try:
+            results[pk] = compute_progression(**patient.engine_arguments(), rules=rules)
+        except ValueError as error:
+            failed[pk] = str(error)
+    return results, failed
+
+
+def _store_snapshots(
+    computed: list[tuple[int, int, PatientProgression, Mapping[str, int]]], rules_json: dict
+) -> None:
+    """(patient id, data version, result, track ids) -> the snapshot rows, in one statement;
+    "<=": never over a newer result (the lock already prevents it: a safeguard)."""
+    now = timezone.now()
+    rows = [
+        (pk, version, status_value(result), result_json(result, track_ids), rules_json, now)
+        for pk, version, result, track_ids in computed
+    ]
+    update_from_values(
+        ProgressionSnapshot, SNAPSHOT_FIELDS, rows, where="{table}.data_version <= v.data_version"
+    )
+
+
+def _ensure_rows(patient_ids: list[int]) -> None:
+    """The state row (a never-marked patient counts as dirty) and the snapshot row to lock."""
+    now = timezone.now()
+    ProgressionState.objects.bulk_create(
+        [ProgressionState(patient_id=pk, dirty_since=now) for pk in patient_ids],
+        ignore_conflicts=True,
+    )
+    ProgressionSnapshot.objects.bulk_create(
+        [ProgressionSnapshot(patient_id=pk) for pk in patient_ids], ignore_conflicts=True
+    )
+
+
+def _versions(patient_ids: Iterable[int]) -> dict[int, int]:
+    return dict(
+        ProgressionState.objects.filter(pk__in=list(patient_ids)).values_list("pk", "data_version")
+    )
+
+
+def _is_current(snapshot: ProgressionSnapshot, version: int, rules_json: dict) -> bool:
+    return (
+        snapshot.computed_at is not None
+        and snapshot.data_version >= version
+        and snapshot.rules == rules_json
+    )
+
+
+def _mark_clean(versions: Mapping[int, int]) -> None:
+    """Clear the dirty mark of patients still at the version just stored."""
+    if not versions:
+        return
+    condition = Q()
+    for pk, version in versions.items():
+        condition |= Q(pk=pk, data_version=version)
+    ProgressionState.objects.filter(condition).update(
+        dirty_since=None, failed_version=None, last_error=""
+    )
+
+
+def progression_mark_dirty(*, patient_id: int, create_state: bool = True) -> None:
+    """Call inside the writer's transaction, after the save: the patient's progression inputs
+    changed. Durable with the data; the recomputation is queued after commit, debounced, and a
+    broker outage never fails the write (:mod:`progression.enqueue`)."""
+    enqueue.bump_data_version(patient_id, create=create_state)
+    enqueue.request_after_commit(patient_id)
+
+
+def progression_sweep(*, limit: int | None = None) -> dict[str, int]:
+    """Queue every patient whose data changed since its snapshot (and patients never computed),
+    in batches; resume cohort jobs that show no sign of life. Run by celery beat."""
+    from progression.tasks import recompute_patients
+
+    batch = settings.REGISTRY_PROGRESSION_BATCH_SIZE
+    limit = limit or batch * SWEEP_BATCHES
+    now = timezone.now()
+    adopt = Patient.objects.filter(progression_state__isnull=True).order_by("pk")
+    adopted = list(adopt.values_list("pk", flat=True)[:limit])
+    ProgressionState.objects.bulk_create(
+        [ProgressionState(patient_id=pk, dirty_since=now) for pk in adopted], ignore_conflicts=True
+    )
+    due = (
+        ProgressionState.objects.filter(dirty_since__isnull=False)
+        .filter(Q(failed_version__isnull=True) | ~Q(failed_version=F("data_version")))
+        .filter(enqueue.claimable(now))
+        .order_by("dirty_since")
+        .values_list("pk", flat=True)
+    )
+    claimed = enqueue.claim_many(list(due[:limit]))
+    queued = 0
+    for start in range(0, len(claimed), batch):
+        chunk = claimed[start : start + batch]
+        if not enqueue.send(recompute_patients, (chunk,), claimed=chunk):
+            rest = claimed[start:]
+            ProgressionState.objects.filter(pk__in=rest).update(recompute_pending=False)
+            break
+        queued += len(chunk)
+    return {"adopted": len(adopted), "queued": queued, "resumed_jobs": _resume_stalled_jobs(now)}
+
+
+def progression_detail(*, patient_id: int, rules: RuleInput = None) -> dict[str, Any]:
+    """``GET /api/v1/patients/{id}/progression/``: the stored snapshot (computed now if the
+    patient has none yet), or, with rule overrides that differ from the registry's, a result
+    computed on the fly and not stored (``stale`` false, ``computed_at`` now)."""
+    registry = registry_rules()
+    wanted = rules_with(rules)
+    if wanted != registry:
+        result = progression_compute(patient_id=patient_id, rules=wanted)
+        return detail_json(
+            status=status_value(result),
+            computed_at=timezone.now(),
+            stale=False,
+            rules=wanted.as_dict(),
+            result=result_json(result, engine_track_ids(result)),
+        )
+    snapshot = ProgressionSnapshot.objects.filter(pk=patient_id, computed_at__isnull=False).first()
+    if snapshot is None:
+        if progression_recompute(patient_id=patient_id) == "missing":
+            raise Patient.DoesNotExist(f"patient {patient_id} does not exist")
+        snapshot = ProgressionSnapshot.objects.filter(pk=patient_id).first()
+        if snapshot is None or snapshot.computed_at is None:  # refused or superseded
+            result = progression_compute(patient_id=patient_id)
+            return detail_json(
+                status=status_value(result),
+                computed_at=timezone.now(),
+                stale=False,
+                rules=registry.as_dict(),
+                result=result_json(result, engine_track_ids(result)),
+            )
+    version = _versions([patient_id]).get(patient_id, 0)
+    return detail_json(
+        status=snapshot.status,
+        computed_at=snapshot.computed_at,
+        stale=version > snapshot.data_version or snapshot.rules != registry.as_dict(),
+        rules=snapshot.rules,
+        result=snapshot.result,
+    )
+
+
+def cohort_recompute_start(
+    *, rules: RuleInput = None, user: Any = None, enqueue_job: bool = True
+) -> RecomputeJob:
+    """Create a job recomputing every patient (as of now) under ``rules`` and queue it after
+    commit (without a broker it runs in-process at commit). ``enqueue_job=False`` leaves the
+    running to the caller (``recompute_progression --sync``)."""
+    from progression.tasks import run_cohort_recompute
+
+    resolved = rules_with(rules)
+    with transaction.atomic():
+        scope = Patient.objects.aggregate(last=Max("pk"), total=Count("pk"))
+        job = RecomputeJob.objects.create(
+            rules=resolved.as_dict(),
+            total=scope["total"],
+            scope_last_patient_id=scope["last"] or 0,
+            created_by=user if getattr(user, "pk", None) else None,
+        )
+        if enqueue_job:
+
+            def after_commit() -> None:  # not a partial: Django logs its __qualname__
+                enqueue.send(run_cohort_recompute, (job.pk,))
+
+            transaction.on_commit(after_commit, robust=True)
+    return job
+
+
+def cohort_recompute_run(
+    *,
+    job_id: int,
+    time_budget_s: float | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> bool:
+    """Work through the job's patients in batches from its cursor; True when the job is over
+    (or another run of it has taken over), False when ``time_budget_s`` ran out first."""
+    job = RecomputeJob.objects.get(pk=job_id)
+    if job.is_finished:
+        return True
+    job_move(job_id, Status.RUNNING)
+    rules = Rules.from_mapping(job.rules)
+    cursor, done = job.cursor, job.done
+    started = time.monotonic()
+    batch = settings.REGISTRY_PROGRESSION_BATCH_SIZE
+    scope = Patient.objects.filter(pk__lte=job.scope_last_patient_id).order_by("pk")
+    while True:
+        ids = list(scope.filter(pk__gt=cursor).values_list("pk", flat=True)[:batch])
+        if not ids:
+            # A redelivered run of the same job may have finished it first.
+            with contextlib.suppress(IllegalJobMove):
+                job_move(job_id, Status.SUCCEEDED, total=F("done"))
+            return True
+        outcome = progression_recompute_many(patient_ids=ids, rules=rules, force=True)
+        failures = len(outcome.failed)
+        if not job_advance(
+            job_id, cursor=cursor, to_cursor=ids[-1], done=len(ids), failures=failures
+        ):
+            return True
+        cursor, done = ids[-1], done + len(ids)
+        if on_progress is not None:
+            on_progress(done, job.total)
+        if time_budget_s is not None and time.monotonic() - started >= time_budget_s:
+            return False
+
+
+def cohort_recompute_fail(*, job_id: int, error: str) -> None:
+    """Mark the job failed with ``error`` unless it is already over."""
+    with contextlib.suppress(IllegalJobMove):
+        job_move(job_id, Status.FAILED, error=error[:2000])
+
+
+def _resume_stalled_jobs(now) -> int:
+    """Queue again the unfinished jobs with no progress for a long time (their task was lost:
+    broker flushed, enqueue failed while it was down). Resuming is safe: see job_advance."""
+    from progression.tasks import run_cohort_recompute
+
+    stalled_before = now - timedelta(seconds=settings.REGISTRY_PROGRESSION_REQUEUE_AFTER_SECONDS)
+    stalled = RecomputeJob.objects.filter(status__in=[Status.PENDING, Status.RUNNING]).filter(
+        Q(heartbeat_at__lt=stalled_before) | Q(heartbeat_at=None, created_at__lt=stalled_before)
+    )
+    resumed = 0
+    for job_id in stalled.values_list("pk", flat=True):
+        RecomputeJob.objects.filter(pk=job_id).update(heartbeat_at=now)
+        resumed += enqueue.send(run_cohort_recompute, (job_id,))
+    return resumed

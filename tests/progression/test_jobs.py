@@ -1,0 +1,153 @@
+"""Cohort recomputation jobs: batches, progress, resuming, status moves, and the command."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from patients.models import Patient
+from progression.jobs import ILLEGAL_MOVE, IllegalJobMove, job_advance, job_move
+from progression.models import ProgressionSnapshot, RecomputeJob
+from progression.services import (
+    cohort_recompute_run,
+    cohort_recompute_start,
+    progression_detail,
+    progression_sweep,
+)
+from progression.tasks import run_cohort_recompute
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def five_patients(commit) -> list[Patient]:
+    patients = []
+    for number in range(5):
+        patient = commit(factories.make_patient)
+        radiograph = commit(factories.make_radiograph, patient, acquired_on=date(2022, 1, 10))
+        commit(factories.make_lesion, radiograph, longest_diameter_mm=3.0 + number)
+        patients.append(patient)
+    return patients
+
+
+def test_job_runs_in_batches_within_its_time_budget_and_resumes(five_patients, settings):
+    settings.REGISTRY_PROGRESSION_BATCH_SIZE = 2
+    job = cohort_recompute_start(enqueue_job=False)
+    assert (job.status, job.done, job.total) == ("pending", 0, 5)
+    # A zero budget stops after the first batch: 2 of 5 done, the cursor on the 2nd patient.
+    assert cohort_recompute_run(job_id=job.pk, time_budget_s=0) is False
+    job.refresh_from_db()
+    assert (job.status, job.done, job.cursor) == ("running", 2, five_patients[1].pk)
+    progress = []
+    assert cohort_recompute_run(job_id=job.pk, on_progress=lambda d, t: progress.append(d)) is True
+    job.refresh_from_db()
+    assert (job.status, job.done, job.total, job.failures) == ("succeeded", 5, 5, 0)
+    assert progress == [4, 5]
+    assert job.started_at <= job.finished_at
+    assert cohort_recompute_run(job_id=job.pk) is True  # a redelivered task: nothing to do
+
+
+def test_job_rules_are_stored_and_read_as_stale_against_the_registry_rules(five_patients):
+    job = cohort_recompute_start(rules={"progression_fraction": "0.1"}, enqueue_job=False)
+    cohort_recompute_run(job_id=job.pk)
+    rules = set(ProgressionSnapshot.objects.values_list("rules__progression_fraction", flat=True))
+    assert rules == {0.1}
+    assert progression_detail(patient_id=five_patients[0].pk)["stale"] is True
+
+
+def test_start_queues_the_job_after_commit_and_it_runs_in_process_without_broker(
+    five_patients, commit, computations
+):
+    job = commit(cohort_recompute_start)
+    job.refresh_from_db()
+    assert (job.status, job.done) == ("succeeded", 5)
+    assert len(computations) == 5  # a cohort job recomputes even current snapshots
+
+
+def test_a_second_run_of_the_same_batch_is_not_counted_twice(five_patients):
+    job = cohort_recompute_start(enqueue_job=False)
+    job_move(job.pk, "running")
+    assert job_advance(job.pk, cursor=0, to_cursor=five_patients[1].pk, done=2, failures=0)
+    # A redelivered task that read cursor 0 before: its advance is refused, it stops.
+    assert not job_advance(job.pk, cursor=0, to_cursor=five_patients[1].pk, done=2, failures=0)
+    job.refresh_from_db()
+    assert (job.done, job.cursor) == (2, five_patients[1].pk)
+
+
+@pytest.mark.parametrize(
+    ("start", "target"),
+    [
+        ("pending", "succeeded"),
+        ("succeeded", "running"),
+        ("failed", "running"),
+        ("failed", "failed"),
+    ],
+)
+def test_illegal_moves_are_refused(start, target):
+    job = RecomputeJob.objects.create(
+        status=start, finished_at=timezone.now() if start in ("succeeded", "failed") else None
+    )
+    with pytest.raises(IllegalJobMove) as refused:
+        job_move(job.pk, target)
+    assert str(refused.value) == ILLEGAL_MOVE.format(job=job.pk, current=start, target=target)
+    job.refresh_from_db()
+    assert job.status == start
+
+
+def test_an_unexpected_error_marks_the_job_failed(five_patients, monkeypatch):
+    from progression import services
+
+    def broken(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "progression_recompute_many", broken)
+    job = cohort_recompute_start(enqueue_job=False)
+    with pytest.raises(RuntimeError):
+        run_cohort_recompute.apply(args=(job.pk,))
+    job.refresh_from_db()
+    assert (job.status, job.error) == ("failed", "RuntimeError: disk full")
+    assert job.finished_at is not None
+
+
+def test_the_sweep_resumes_a_job_whose_task_was_lost(five_patients):
+    job = cohort_recompute_start(enqueue_job=False)  # never queued: the broker lost it
+    RecomputeJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    assert progression_sweep()["resumed_jobs"] == 1
+    job.refresh_from_db()
+    assert (job.status, job.done) == ("succeeded", 5)
+
+
+# --- manage.py recompute_progression ----------------------------------------------------------
+
+
+def run_command(*args) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command("recompute_progression", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_command_recomputes_the_cohort_with_a_progress_bar(five_patients):
+    out, err = run_command("--sync", "--rules", "progression_fraction=0.3")
+    job = RecomputeJob.objects.get()
+    assert f"Job {job.pk} succeeded: 5/5 patients recomputed (0 refused by the engine)" in out
+    assert "'progression_fraction': 0.3" in out
+    assert "5/5 patients" in err and "[##############################]" in err
+
+
+def test_command_recomputes_one_patient_by_registry_id(teaching_case):
+    out, _ = run_command("--patient", teaching_case.registry_id)
+    assert out.startswith(f"Patient {teaching_case.pk}: computed, status progression")
+
+
+def test_command_refuses_bad_rules_and_unknown_patients(teaching_case):
+    with pytest.raises(CommandError, match="strictly between 0 and 1"):
+        run_command("--rules", "progression_fraction=2")
+    with pytest.raises(CommandError, match="rules are given as key=value"):
+        run_command("--rules", "progression_fraction")
+    with pytest.raises(CommandError, match="No patient 'SSC-NOPE'"):
+        run_command("--patient", "SSC-NOPE")
