@@ -41,5 +41,10 @@ bench: install
 worker: install
 	$(VENV)/bin/celery -A registry worker --loglevel INFO
 
+# Debian packages for the DICOM tests and benchmark (dcmtk, orthanc, socat); needs root or sudo.
+.PHONY: system-packages
+system-packages:
+	scripts/install-system-packages.sh
+
 clean:
 	rm -rf $(VENV) .tools var/registry.sqlite3

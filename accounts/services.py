@@ -19,7 +19,13 @@ DEFAULT_TOKEN_DAYS = 365
 # and exports, pseudonymized.
 _CLINICAL_MODELS = {
     "patients": ["patient", "subtypeassessment", "visit", "calcinosistreatment"],
-    "imaging": ["radiograph", "radiographicfinding", "lesiontrack", "calcinosislesion"],
+    "imaging": [
+        "radiograph",
+        "radiographicfinding",
+        "lesiontrack",
+        "calcinosislesion",
+        "dicominstance",  # the unmatched DICOM queue (rows come only from ingest)
+    ],
 }
 ROLE_PERMISSIONS = {
     Membership.Role.CLINICIAN: {

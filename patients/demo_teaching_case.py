@@ -12,7 +12,6 @@ from datetime import date
 
 from patients.demo_cohort import (
     DEMO_CENTERS,
-    LesionRecord,
     PatientRecord,
     RadiographRecord,
     VisitRecord,
@@ -22,21 +21,10 @@ TEACHING_CASE_LOCAL_ID = "TEACH-0001"
 BASELINE = date(2023, 3, 15)  # she is 62 (born 1960-11-02); onset March 2013 -> 10.0 years
 
 
-def _hand_set(day: date, thumb_mm: tuple[float, float, float], perpendicular: float) -> list:
-    pa, oblique, thumb = thumb_mm
-    views = []
-    for view, size in (("pa", pa), ("oblique", oblique), ("digit", thumb)):
-        radiograph = RadiographRecord(day, "left", view)
-        radiograph.lesions.append(
-            LesionRecord("thumb", size, min(perpendicular, size), "stone", "dense")
-        )
-        views.append(radiograph)
-    views[0].findings = [
-        {"finding": "periarticular_osteopenia", "digit": 1, "segment": "", "joint": "ip"},
-        {"finding": "cortical_thinning", "digit": 4, "segment": "", "joint": "pip"},
-    ]
-    views.append(RadiographRecord(day, "right", "pa"))
-    return views
+def _right_hand(day: date) -> list[RadiographRecord]:
+    """The right hand, typed in (no deposit); the left hand's images come as synthetic DICOM
+    (imaging.demo_images), measured on the image."""
+    return [RadiographRecord(day, "right", "pa")]
 
 
 def teaching_case() -> PatientRecord:
@@ -64,21 +52,19 @@ def teaching_case() -> PatientRecord:
             BASELINE,
             "baseline",
             {**pain, "calcinosis_pain_nrs": 6, "chfs_total": 18},
-            _hand_set(BASELINE, (15.0, 14.2, 15.0), 9.0),
+            _right_hand(BASELINE),
         ),
-        # +2.0 mm is 13 % of 15 mm: under the 25 % cut-off, so stable.
         VisitRecord(
             date(2024, 3, 20),
             "follow_up",
             {**pain, "calcinosis_pain_nrs": 6, "chfs_total": 20},
-            _hand_set(date(2024, 3, 20), (17.0, 16.1, 16.8), 10.0),
+            _right_hand(date(2024, 3, 20)),
         ),
-        # +4.5 mm is 30 % of 15 mm and >= 2 mm: progressed.
         VisitRecord(
             date(2025, 3, 18),
             "follow_up",
             {**pain, "calcinosis_pain_nrs": 7, "chfs_total": 24},
-            _hand_set(date(2025, 3, 18), (19.5, 18.7, 19.2), 11.0),
+            _right_hand(date(2025, 3, 18)),
         ),
     ]
     treatments = [
@@ -89,15 +75,7 @@ def teaching_case() -> PatientRecord:
             "stopped_on": date(2024, 4, 1),
         }
     ]
-    tracks = {
-        "thumb": {
-            "body_region": "hand",
-            "laterality": "left",
-            "digit": 1,
-            "segment": "distal_phalanx",
-            "tissue": "soft_tissue",
-        }
-    }
+    tracks: dict[str, dict] = {}  # the thumb deposit's track is matched by the engine
     return PatientRecord(
         DEMO_CENTERS[0][0],
         values,

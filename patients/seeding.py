@@ -8,7 +8,7 @@ as coming from the command line.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 
@@ -27,10 +27,12 @@ class SeedCounts:
     visits: int = 0
     radiographs: int = 0
     lesions: int = 0
+    patient_ids: list[int] = field(default_factory=list)
 
     def add(self, other: SeedCounts) -> None:
         for name in ("patients", "visits", "radiographs", "lesions"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.patient_ids += other.patient_ids
 
 
 def _create(model, objs: list, batch_size: int) -> list:
@@ -125,5 +127,9 @@ def cohort_write(records: Iterable[PatientRecord], *, batch_size: int = 1000) ->
     _create(CalcinosisLesion, lesions, batch_size)
     _create(RadiographicFinding, findings, batch_size)
     return SeedCounts(
-        len(patients), sum(len(r.visits) for r in records), len(radiographs), len(lesions)
+        len(patients),
+        sum(len(r.visits) for r in records),
+        len(radiographs),
+        len(lesions),
+        [patient.pk for patient in patients],
     )

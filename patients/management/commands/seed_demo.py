@@ -3,15 +3,19 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from accounts import services as account_services
 from accounts.models import Center
+from imaging.demo_images import attach_teaching_images
 from patients.demo_cohort import DEMO_CENTERS, generate_cohort
 from patients.demo_teaching_case import TEACHING_CASE_LOCAL_ID, teaching_case
+from patients.models import Patient
 from patients.seeding import SeedCounts, cohort_write
+from progression.services import progression_recompute_many
 from registry.audit import Source, audit_context
 
+PROGRESSION_BATCH = 500
 DEMO_PASSWORD = "demo-{role}-2026"  # demo only: printed, never used outside seed_demo
 
 
@@ -28,10 +32,13 @@ class Command(BaseCommand):
             "--if-empty", action="store_true", help="Do nothing if any patient exists."
         )
         parser.add_argument("--no-users", action="store_true", help="Skip the demo users.")
+        parser.add_argument(
+            "--no-progression",
+            action="store_true",
+            help="Leave progression to the workers' sweep instead of computing it now.",
+        )
 
     def handle(self, *args, **options):
-        from patients.models import Patient
-
         if options["patients"] < 0:
             raise CommandError("--patients must be 0 or more.")
         if options["if_empty"] and Patient.objects.exists():
@@ -42,7 +49,11 @@ class Command(BaseCommand):
             for code, name in DEMO_CENTERS:
                 Center.objects.get_or_create(code=code, defaults={"name": name})
             counts = SeedCounts()
-            counts.add(cohort_write([teaching_case()]))
+            teaching = cohort_write([teaching_case()])
+            counts.add(teaching)
+            if teaching.patient_ids:
+                case = Patient.objects.get(pk=teaching.patient_ids[0])
+                counts.radiographs += attach_teaching_images(case)
             step = max(1, options["batch"])
             for start in range(0, options["patients"], step):
                 size = min(step, options["patients"] - start)
@@ -50,6 +61,8 @@ class Command(BaseCommand):
                 counts.add(cohort_write(records))
                 self.stderr.write(f"\r  {start + size}/{options['patients']} patients", ending="")
             self.stderr.write("")
+            if not options["no_progression"]:
+                self._progression(counts.patient_ids)
             if not options["no_users"]:
                 self._users()
         elapsed = time.perf_counter() - started
@@ -60,6 +73,17 @@ class Command(BaseCommand):
             f"({rows / elapsed if elapsed else 0:,.0f} rows/s). Teaching case: local id "
             f"{TEACHING_CASE_LOCAL_ID} at {DEMO_CENTERS[0][0]}."
         )
+
+    def _progression(self, patient_ids: list[int]) -> None:
+        """Compute the new patients' progression now, in batches (bulk writes enqueue nothing)."""
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # statistics for the rows just bulk-inserted
+                cursor.execute("ANALYZE")
+        for start in range(0, len(patient_ids), PROGRESSION_BATCH):
+            progression_recompute_many(patient_ids=patient_ids[start : start + PROGRESSION_BATCH])
+            done = min(start + PROGRESSION_BATCH, len(patient_ids))
+            self.stderr.write(f"\r  progression {done}/{len(patient_ids)} patients", ending="")
+        self.stderr.write("")
 
     @transaction.atomic
     def _users(self):

@@ -1,0 +1,109 @@
+"""DICOM upload, its per-file results, and the unmatched queue (never an identifier)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from accounts.models import Center
+from api.scoping import ScopedPrimaryKeyRelatedField
+from api.serializers.base import StrictSerializer
+from imaging.choices import BodyRegion, Laterality, View
+from imaging.models import DicomInstance
+from patients.models import Patient
+
+
+class DicomUploadSerializer(StrictSerializer):
+    files = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True),
+        allow_empty=False,
+        help_text="One or more DICOM Part 10 files (multipart field `files`, repeated).",
+    )
+    patient = ScopedPrimaryKeyRelatedField(
+        "center",
+        queryset=Patient.objects.all(),
+        required=False,
+        help_text="The patient of every file, instead of matching each file's Patient ID.",
+    )
+    center = ScopedPrimaryKeyRelatedField(
+        "pk",
+        queryset=Center.objects.all(),
+        required=False,
+        help_text="The receiving center; needed only if you work in several and give no patient.",
+    )
+
+
+class DicomFileResultSerializer(serializers.Serializer):
+    filename = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=["imported", "duplicate", "unmatched", "rejected"])
+    reason = serializers.CharField(help_text="Why, as a code; empty when imported.")
+    detail = serializers.CharField(help_text="The reason in words.")
+    instance = serializers.IntegerField(allow_null=True, help_text="The stored DICOM instance.")
+    radiograph = serializers.IntegerField(allow_null=True)
+    sop_instance_uid = serializers.CharField(help_text="The de-identified SOP Instance UID.")
+
+
+class DicomUploadResultSerializer(serializers.Serializer):
+    results = DicomFileResultSerializer(many=True)
+    counts = serializers.DictField(child=serializers.IntegerField())
+
+
+class UnmatchedInstanceSerializer(serializers.ModelSerializer):
+    """What a clinician needs to recognise an image, and nothing that identifies the patient."""
+
+    pixel_spacing_mm = serializers.SerializerMethodField()
+    same_source_count = serializers.IntegerField(
+        read_only=True,
+        help_text="Other queued images with the same (keyed) Patient ID and issuer.",
+    )
+    suggested_patient = serializers.PrimaryKeyRelatedField(source="patient", read_only=True)
+
+    class Meta:
+        model = DicomInstance
+        fields = [
+            "id",
+            "center",
+            "received_at",
+            "received_via",
+            "unmatched_reason",
+            "suggested_patient",
+            "same_source_count",
+            "study_date",
+            "acquired_on",
+            "modality",
+            "body_part_examined",
+            "laterality",
+            "view_position",
+            "view",
+            "rows",
+            "columns",
+            "pixel_spacing_mm",
+            "pixel_spacing_source",
+            "burned_in_annotation",
+            "preview_status",
+        ]
+        read_only_fields = fields
+
+    def get_pixel_spacing_mm(self, instance) -> list[float] | None:
+        spacing = instance.pixel_spacing_mm
+        return list(spacing) if spacing else None
+
+
+class UnmatchedAssignSerializer(StrictSerializer):
+    patient = ScopedPrimaryKeyRelatedField("center", queryset=Patient.objects.all())
+    acquired_on = serializers.DateField(required=False, help_text="If the header has no date.")
+    laterality = serializers.ChoiceField(choices=Laterality.choices, required=False)
+    view = serializers.ChoiceField(choices=View.choices, required=False)
+    body_region = serializers.ChoiceField(choices=BodyRegion.choices, required=False)
+    same_source = serializers.BooleanField(
+        default=False,
+        help_text="Also assign the other queued images of the same source patient.",
+    )
+
+
+class AssignedSerializer(serializers.Serializer):
+    instance = serializers.IntegerField()
+    radiograph = serializers.IntegerField()
+
+
+class UnmatchedAssignResultSerializer(serializers.Serializer):
+    assigned = AssignedSerializer(many=True)
