@@ -30,6 +30,8 @@ def test_check_deploy_passes_with_production_settings():
         "WARNING",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="registry.example.org",
+        REGISTRY_DICOM_UID_KEY=secrets.token_urlsafe(32),
+        REGISTRY_EXPORT_KEY=secrets.token_urlsafe(32),
     )
     assert result.returncode == 0, result.stderr + result.stdout
 
@@ -38,3 +40,28 @@ def test_production_refuses_a_missing_secret_key():
     result = manage("check", DJANGO_ALLOWED_HOSTS="registry.example.org")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_a_missing_dicom_uid_key():
+    """The UID mapping key must not silently follow a SECRET_KEY rotation in production."""
+    result = manage(
+        "check",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="registry.example.org",
+        REGISTRY_DICOM_UID_KEY="",
+    )
+    assert result.returncode != 0
+    assert "REGISTRY_DICOM_UID_KEY must be set" in result.stderr
+
+
+def test_production_refuses_a_missing_export_key():
+    """Project pseudonyms must not silently follow a SECRET_KEY rotation in production."""
+    result = manage(
+        "check",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="registry.example.org",
+        REGISTRY_DICOM_UID_KEY=secrets.token_urlsafe(32),
+        REGISTRY_EXPORT_KEY="",
+    )
+    assert result.returncode != 0
+    assert "REGISTRY_EXPORT_KEY must be set" in result.stderr

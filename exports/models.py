@@ -1,0 +1,150 @@
+"""Export jobs (a research dataset being written, then downloadable until it expires) and the
+natural keys of imported records (so re-importing a file creates no duplicates)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.files.storage import Storage, storages
+from django.db import models
+from django.db.models import Q
+
+from patients.models import Patient
+
+
+def export_storage() -> Storage:
+    """The storage of finished exports (a callable, so the FileField resolves the alias late)."""
+    return storages[settings.REGISTRY_EXPORT_STORAGE]
+
+
+class Level(models.TextChoices):
+    """What one row of an export is (the FHIR format always holds every resource type)."""
+
+    PATIENTS = "patients", "Patients"
+    VISITS = "visits", "Visits"
+    RADIOGRAPHS = "radiographs", "Radiographs"
+    LESIONS = "lesions", "Calcinosis lesions"
+    PROGRESSION = "progression_timepoints", "Progression timepoints (per region series)"
+
+
+class Format(models.TextChoices):
+    CSV = "csv", "CSV, long (one row per record)"
+    CSV_WIDE = "csv_wide", "CSV, wide (one row per patient and timepoint)"
+    PARQUET = "parquet", "Parquet (typed columns)"
+    XLSX = "xlsx", "Excel workbook (small cohorts)"
+    FHIR = "fhir_ndjson", "FHIR R4 Bulk Data NDJSON"
+
+
+class DateMode(models.TextChoices):
+    """How dates leave the registry (exports.pseudonyms)."""
+
+    KEEP = "keep", "Kept as recorded (birth date as year)"
+    SHIFT = "shift", "Shifted by a random offset per patient (intervals exact)"
+    RELATIVE = "relative", "Days since the first non-Raynaud manifestation"
+
+
+class ExportJob(models.Model):
+    """One requested export: what was asked (filters, level, format, date mode, rules), its
+    progress, and the finished zip in the export storage until ``expires_at``.
+
+    Only the requesting user (and superusers) may see it. Status moves only through
+    :mod:`exports.jobs` (conditional updates that refuse illegal moves). The project key, when
+    given, makes pseudonyms and date offsets reproducible across the project's exports; it is
+    never shown again.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired (file deleted)"
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    done = models.PositiveBigIntegerField(default=0)
+    total = models.PositiveBigIntegerField(default=0)
+    level = models.CharField(max_length=24, choices=Level.choices)
+    format = models.CharField(max_length=12, choices=Format.choices)
+    date_mode = models.CharField(max_length=8, choices=DateMode.choices, default=DateMode.SHIFT)
+    filters = models.JSONField(default=dict, blank=True, help_text="PatientFilterSet parameters.")
+    center_ids = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="Centers the requester may export (clinicians); null: every center.",
+    )
+    project_key = models.CharField(max_length=200, blank=True, default="")
+    rules = models.JSONField(default=dict, blank=True, help_text="Progression rules used.")
+    file = models.FileField(storage=export_storage, max_length=200, blank=True, default="")
+    size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    checksum = models.CharField("SHA-256 of the file", max_length=64, blank=True, default="")
+    row_counts = models.JSONField(default=dict, blank=True, help_text="Rows per data file.")
+    error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "running", "succeeded", "failed", "expired"]),
+                name="export_job_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(level__in=Level.values), name="export_job_level_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(format__in=Format.values), name="export_job_format_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(date_mode__in=DateMode.values), name="export_job_date_mode_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="succeeded") | (~Q(file="") & Q(expires_at__isnull=False)),
+                name="export_job_succeeded_has_file",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"export {self.pk}: {self.level} {self.format} {self.status}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED, self.Status.EXPIRED)
+
+
+class ImportedRecord(models.Model):
+    """The key an import file gave a radiograph, lesion or track of a patient (its
+    ``radiograph_number``, ``radiograph_number.lesion_number`` or ``track_number``), and the row
+    it became. Radiographs and lesions have no natural key in the registry; this is what makes a
+    re-import update the same rows instead of adding new ones."""
+
+    class Kind(models.TextChoices):
+        RADIOGRAPH = "radiograph", "Radiograph"
+        LESION = "lesion", "Lesion"
+        TRACK = "track", "Lesion track"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    key = models.CharField(max_length=40)
+    object_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "kind", "key"], name="imported_record_unique_key"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["radiograph", "lesion", "track"]),
+                name="imported_record_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} of patient {self.patient_id}"

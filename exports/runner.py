@@ -1,0 +1,256 @@
+"""Writing one export to a zip: select the patients, build the temporary maps, stream the level
+in the requested format, then add the data dictionary and the manifest.
+
+The Celery task (through :func:`exports.services.export_run`) and ``export_cohort`` both call
+:func:`export_to_zip`; it knows nothing of jobs, only of a spec, a path and a progress callback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from exports import dictionary, levels, sql, wide
+from exports.columns import Column
+from exports.fhir_dictionary import fhir_dictionary_rows
+from exports.fhir_export import write_fhir
+from exports.manifest import manifest_json
+from exports.models import Format, Level
+from exports.package import BackgroundWriter, ExportPackage, Member
+from exports.parquet_files import write_parquet, write_parquet_from_csv
+from exports.progression_rows import progression_batches
+from exports.pseudonyms import export_key
+from exports.selection import map_batches, selected_patients
+from exports.streaming import ExportSession
+from exports.tabular import write_csv, write_xlsx
+from patients.progression import REGION_ORDER
+from progression.rules import rules_with
+
+LEVEL_COLUMNS: dict[str, Callable[[str], list[Column]]] = {
+    Level.PATIENTS: levels.patient_columns,
+    Level.VISITS: levels.visit_columns,
+    Level.RADIOGRAPHS: levels.radiograph_columns,
+    Level.LESIONS: levels.lesion_columns,
+    Level.PROGRESSION: levels.progression_columns,
+}
+# Sorting a million lesion rows would double the time of the streaming formats; their rows
+# come in storage order (the manifest says so), every other level is sorted.
+UNSORTED = {(Level.LESIONS, Format.CSV), (Level.LESIONS, Format.PARQUET)}
+_SECRET_LABEL = b"calcinosis-registry/export-key/v1"
+FETCH_ROWS = 10_000  # rows per fetch of a cursor (the Python objects of one fetch in memory)
+Progress = Callable[[int, int], None] | None
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    """What to export. ``center_ids`` None: every center (researchers, operators)."""
+
+    level: str
+    format: str
+    date_mode: str
+    filters: dict[str, Any] = field(default_factory=dict)
+    center_ids: list[int] | None = None
+    project_key: str = ""
+    rules: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ExportResult:
+    members: list[Member]
+    row_counts: dict[str, int]
+    patients: int
+    sorted_rows: bool
+    progression_failures: int = 0
+
+
+def registry_secret() -> bytes:
+    """The key project keys are derived with: REGISTRY_EXPORT_KEY, else from SECRET_KEY."""
+    if settings.REGISTRY_EXPORT_KEY:
+        return settings.REGISTRY_EXPORT_KEY.encode()
+    if not settings.SECRET_KEY:
+        raise RuntimeError("Set REGISTRY_EXPORT_KEY (or SECRET_KEY) to export.")
+    return hmac.new(settings.SECRET_KEY.encode(), _SECRET_LABEL, hashlib.sha256).digest()
+
+
+def data_file_name(spec: ExportSpec) -> str:
+    suffix = {Format.PARQUET: "parquet", Format.XLSX: "xlsx"}.get(spec.format, "csv")
+    stem = f"{spec.level}_wide" if spec.format == Format.CSV_WIDE else spec.level
+    return f"{stem}.{suffix}"
+
+
+def _series(session: ExportSession) -> list[tuple[str, str]]:
+    """Region series present among the selected radiographs (bilateral counts for both)."""
+    found: set[tuple[str, str]] = set()
+    query = f"SELECT DISTINCT body_region, laterality FROM {sql.RADIOGRAPH_MAP}"
+    for batch in session.batches(query, 1000):
+        for region, side in batch:
+            found |= {(region, s) for s in ("left", "right")} if side == "bilateral" else {
+                (region, side)
+            }
+    order = {region: index for index, region in enumerate(REGION_ORDER)}
+    return sorted(found, key=lambda key: (order.get(key[0], len(order)), key[0], key[1]))
+
+
+class _Writer:
+    """One export in progress (the session, the package and the spec)."""
+
+    def __init__(self, spec: ExportSpec, session: ExportSession, package: ExportPackage,
+                 workdir: Path, on_progress: Progress) -> None:
+        self.spec, self.session, self.package, self.workdir = spec, session, package, workdir
+        self.on_progress = on_progress
+        self.total = 0
+        self.progression_errors: dict[int, str] = {}
+
+    def progress(self, done: int) -> None:
+        if self.on_progress is not None:
+            self.on_progress(done, max(self.total, done))
+
+    def map_batches(self) -> Iterator[list[tuple]]:
+        return self.session.batches(
+            f"SELECT patient_id, pseudonym, offset_days, anchor FROM {sql.PATIENT_MAP} "
+            f"ORDER BY {self.session.dialect.text_order('pseudonym')}",
+            200,
+        )
+
+    def progression(self) -> Iterator[list[tuple]]:
+        return progression_batches(
+            self.map_batches(),
+            date_mode=self.spec.date_mode,
+            rules=rules_with(self.spec.rules),
+            errors=self.progression_errors,
+        )
+
+    @property
+    def ordered(self) -> bool:
+        return (self.spec.level, self.spec.format) not in UNSORTED
+
+    def rows(self, level: str, columns: list[Column], *, text: bool) -> Iterator[list[tuple]]:
+        if level == Level.PROGRESSION:
+            return self.progression()
+        query = sql.level_select(level, columns, self.session.dialect, self.spec.date_mode,
+                                 text=text, ordered=self.ordered)
+        return self.session.batches(query, FETCH_ROWS)
+
+    def tabular(self, name: str, columns: list[Column], level: str) -> dict[str, int]:
+        spec = self.spec
+        if spec.format in (Format.CSV, Format.CSV_WIDE):
+            writer = self.package.open(name)
+            if self.session.dialect.postgres and level != Level.PROGRESSION:
+                query = sql.level_select(
+                    level, columns, self.session.dialect, spec.date_mode, text=True,
+                    ordered=self.ordered,
+                )
+                with BackgroundWriter(writer.write) as write:
+                    count = self.session.copy_csv(query, write, self.progress)
+            else:
+                count = write_csv(self.rows(level, columns, text=True), columns, writer,
+                                  self.progress)
+            writer.member.rows = count
+            writer.finish()
+            return {name: count}
+        path = self.workdir / name
+        if spec.format == Format.PARQUET:
+            count = self.parquet(level, columns, path)
+        else:
+            count = write_xlsx(
+                self.rows(level, columns, text=False), columns, path, self.progress,
+                dictionary=dictionary.dictionary_rows(columns, importable=False),
+                max_rows=settings.REGISTRY_EXPORT_XLSX_MAX_ROWS,
+            )
+        self.package.add_file(name, path, rows=count)
+        path.unlink()
+        return {name: count}
+
+    def parquet(self, level: str, columns: list[Column], path: Path) -> int:
+        row_group = settings.REGISTRY_EXPORT_PARQUET_ROW_GROUP
+        if self.session.dialect.postgres and level != Level.PROGRESSION:
+            query = sql.level_select(level, columns, self.session.dialect, self.spec.date_mode,
+                                     text=False, ordered=self.ordered)
+            # Progress is written through Django's connection: not while COPY holds it.
+            during = self.progress if self.session.dedicated else None
+            with self.session.copy_stream(query) as stream:
+                count = write_parquet_from_csv(stream, columns, path, during,
+                                               row_group=row_group)
+            self.progress(count)
+            return count
+        return write_parquet(self.rows(level, columns, text=False), columns, path,
+                             self.progress, row_group=row_group)
+
+    def wide_progression(self, name: str) -> tuple[dict[str, int], list[Column]]:
+        series = _series(self.session)
+        columns = wide.wide_columns(levels.progression_columns(self.spec.date_mode), series)
+        writer = self.package.open(name)
+        count = write_csv(wide.pivot(self.progression(), series), columns, writer, self.progress)
+        writer.member.rows = count
+        writer.finish()
+        return {name: count}, columns
+
+
+def _prepare(session: ExportSession, spec: ExportSpec, key: bytes) -> int:
+    patients = selected_patients(filters=spec.filters, center_ids=spec.center_ids)
+    session.execute(sql.create_patient_map(session.dialect, spec.date_mode))
+    count = session.load_patient_map(
+        map_batches(patients, key=key, date_mode=spec.date_mode)
+    )
+    for statement in sql.create_radiograph_map(session.dialect, spec.date_mode):
+        session.execute(statement)
+    for statement in sql.create_track_map():
+        session.execute(statement)
+    return count
+
+
+def export_to_zip(spec: ExportSpec, path: Path, *, on_progress: Progress = None) -> ExportResult:
+    """Write the export described by ``spec`` to the zip at ``path``."""
+    key = export_key(project_key=spec.project_key, registry_secret=registry_secret())
+    with (
+        tempfile.TemporaryDirectory(dir=Path(path).parent) as workdir,
+        ExportSession() as session,
+        ExportPackage(Path(path)) as package,
+    ):
+        patients = _prepare(session, spec, key)
+        writer = _Writer(spec, session, package, Path(workdir), on_progress)
+        columns: list[Column] = []
+        if spec.format == Format.FHIR:
+            counts = write_fhir(session, package, workdir=Path(workdir),
+                                date_mode=spec.date_mode, key=key,
+                                progression_rows=writer.progression, on_rows=writer.progress)
+        elif spec.format == Format.CSV_WIDE and spec.level == Level.PROGRESSION:
+            counts, columns = writer.wide_progression(data_file_name(spec))
+        else:
+            level = "visits_wide" if spec.format == Format.CSV_WIDE else spec.level
+            if level in sql.COUNT_SOURCES:
+                writer.total = sql.count_value(
+                    session.scalar(sql.level_count(level, session.dialect))
+                )
+            columns = (
+                levels.visit_wide_columns(spec.date_mode)
+                if level == "visits_wide"
+                else LEVEL_COLUMNS[spec.level](spec.date_mode)
+            )
+            counts = writer.tabular(data_file_name(spec), columns, level)
+        if spec.format == Format.FHIR:
+            rows = fhir_dictionary_rows()
+        else:
+            importable = spec.format == Format.CSV and spec.level != Level.PROGRESSION
+            rows = dictionary.dictionary_rows(
+                columns,
+                import_only=[levels.LOCAL_ID] if importable else [],
+                importable=importable,
+            )
+        package.add_bytes("data_dictionary.csv", dictionary.dictionary_csv(rows), rows=len(rows))
+        result = ExportResult(
+            members=list(package.members),
+            row_counts=counts,
+            patients=patients,
+            sorted_rows=(spec.level, spec.format) not in UNSORTED,
+            progression_failures=len(writer.progression_errors),
+        )
+        package.add_bytes("manifest.json", manifest_json(spec, result).encode())
+    return result

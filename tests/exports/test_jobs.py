@@ -1,0 +1,107 @@
+"""Export job states: legal moves only, progress, failures, the sweep, and the Celery task."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.services import user_add
+from exports import services
+from exports.jobs import ALLOWED_MOVES, IllegalJobMove, job_move, job_progress
+from exports.models import ExportJob
+from exports.tasks import expire_exports, run_export
+
+pytestmark = pytest.mark.django_db
+Status = ExportJob.Status
+
+
+@pytest.fixture
+def researcher(cohort):
+    return user_add(email="res@north.example", center=cohort.north, role="researcher")
+
+
+def make_job(user, **fields) -> ExportJob:
+    values = {"level": "patients", "format": "csv", "date_mode": "keep"}
+    values.update(fields)
+    return ExportJob.objects.create(requested_by=user, **values)
+
+
+def test_every_status_has_its_moves():
+    assert set(ALLOWED_MOVES) == set(Status.values)
+    assert ALLOWED_MOVES[Status.EXPIRED] == set()
+
+
+@pytest.mark.parametrize(
+    ("start", "target"),
+    [
+        (Status.PENDING, Status.SUCCEEDED),
+        (Status.PENDING, Status.EXPIRED),
+        (Status.SUCCEEDED, Status.RUNNING),
+        (Status.FAILED, Status.RUNNING),
+        (Status.EXPIRED, Status.SUCCEEDED),
+        (Status.EXPIRED, Status.RUNNING),
+    ],
+)
+def test_illegal_moves_are_refused(researcher, start, target):
+    job = make_job(researcher, status=start, file="x.zip" if start == "succeeded" else "",
+                   expires_at=timezone.now() if start == "succeeded" else None)
+    with pytest.raises(IllegalJobMove):
+        job_move(job.pk, target)
+    job.refresh_from_db()
+    assert job.status == start
+
+
+def test_progress_is_written_only_while_running(researcher):
+    job = make_job(researcher)
+    job_progress(job.pk, done=5, total=10)
+    assert ExportJob.objects.get(pk=job.pk).done == 0
+    job_move(job.pk, Status.RUNNING)
+    job_progress(job.pk, done=5, total=10)
+    job.refresh_from_db()
+    assert (job.done, job.total, job.started_at is not None) == (5, 10, True)
+
+
+def test_task_runs_the_job_to_success(researcher):
+    job = services.export_request(user=researcher, level="lesions", format="parquet")
+    run_export.delay(job.pk)
+    job.refresh_from_db()
+    assert job.status == Status.SUCCEEDED
+    assert job.row_counts == {"lesions.parquet": 4} and len(job.checksum) == 64
+    assert job.expires_at > timezone.now() + timedelta(hours=1)
+    run_export.delay(job.pk)  # a redelivered task leaves a finished job alone
+    assert ExportJob.objects.get(pk=job.pk).checksum == job.checksum
+
+
+def test_a_refused_export_fails_the_job_with_its_reason(researcher, settings):
+    job = services.export_request(user=researcher, level="lesions", format="xlsx")
+    settings.REGISTRY_EXPORT_XLSX_MAX_ROWS = 1  # the data grew after the request
+    run_export.delay(job.pk)
+    job.refresh_from_db()
+    assert job.status == Status.FAILED and "XLSX is for small cohorts" in job.error
+    assert job.file.name == ""
+
+
+def test_sweep_expires_due_jobs_and_requeues_lost_ones(researcher, monkeypatch):
+    done = services.export_request(user=researcher, level="patients", format="csv")
+    run_export.delay(done.pk)
+    ExportJob.objects.filter(pk=done.pk).update(expires_at=timezone.now())
+    lost = make_job(researcher)
+    ExportJob.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    queued = []
+    monkeypatch.setattr(services, "_enqueue", queued.append)
+    assert expire_exports.delay().get() == {"expired": 1, "requeued": 1}
+    assert ExportJob.objects.get(pk=done.pk).status == Status.EXPIRED
+    assert queued == [lost.pk]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx", "fhir_ndjson"])
+def test_progress_written_at_every_row_never_blocks_the_export(researcher, settings, fmt):
+    """Progress goes through Django's connection; inside a transaction (as here) the export
+    shares it, and must not write progress while a COPY holds it."""
+    settings.REGISTRY_EXPORT_PROGRESS_ROWS = 1
+    job = services.export_request(user=researcher, level="lesions", format=fmt,
+                                  date_mode="shift")
+    run_export.delay(job.pk)
+    job.refresh_from_db()
+    assert job.status == Status.SUCCEEDED, job.error
+    assert job.done == job.total == sum(job.row_counts.values())
