@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, OperationalError
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
@@ -24,6 +24,10 @@ NOT_FOUND = "Not found."
 BODY_TOO_LARGE = "The request body is larger than {limit} bytes."
 IN_USE = "This record is still referenced by other records ({models}); remove those first."
 CONFLICT = "This conflicts with another record (it may have been changed at the same time)."
+CONCURRENT = "Another request changed the same records at the same time; retry."
+# PostgreSQL SQLSTATEs of a transaction that lost to a concurrent one (deadlock, serialization):
+# nothing was written, and the same request retried succeeds.
+TRANSIENT_SQLSTATES = {"40P01", "40001"}
 SERVER_ERROR = "Internal error; it has been logged."
 
 
@@ -83,6 +87,10 @@ def _convert(exc: Exception) -> Exception:
         if violated:
             return exceptions.ValidationError({violated[0]: [violated[1]]})
         return Conflict()
+    if isinstance(exc, OperationalError):
+        if getattr(exc.__cause__, "sqlstate", None) in TRANSIENT_SQLSTATES:
+            return Conflict(CONCURRENT, code="concurrent_update")
+        return exc
     if isinstance(exc, Http404):
         return exceptions.NotFound(NOT_FOUND)
     if isinstance(exc, PermissionDenied):

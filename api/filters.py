@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import django_filters as filters
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from accounts.models import Center
+from api.scoping import scoped
 from imaging.choices import BodyRegion, Finding, Laterality, Morphology, Segment, Side, Tissue, View
 from imaging.models import CalcinosisLesion, LesionTrack, Radiograph, RadiographicFinding
 from patients.choices import AUTOANTIBODIES, AntibodyResult, Sex, SscSubtype, Treatment, VisitType
@@ -29,12 +32,57 @@ def onset_midpoint_q(field: str, cutoff) -> Q:
     return query
 
 
+# Disease durations beyond a lifetime are typing errors (and overflow the date arithmetic).
+MAX_DURATION_YEARS = 150
+
+# How each model a filter can name reaches its center.
+CENTER_PATHS = {
+    Center: "pk",
+    Patient: "center",
+    Visit: "patient__center",
+    Radiograph: "patient__center",
+    LesionTrack: "patient__center",
+}
+
+
+class ScopedFilterSet(filters.FilterSet):
+    """A filter naming another center's record is refused exactly like one naming a record that
+    does not exist: otherwise "200 empty" versus "400 invalid choice" leaks its existence."""
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        if request is None:
+            return
+        for flt in self.filters.values():
+            if isinstance(flt, filters.ModelChoiceFilter | filters.ModelMultipleChoiceFilter):
+                queryset = flt.queryset
+                flt.queryset = scoped(queryset, request, CENTER_PATHS[queryset.model])
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """ISO 8601 allows offsets up to ±23:59, PostgreSQL only ±15:59: compare in UTC, and refuse a
+    date that UTC takes out of the calendar's range instead of failing in the database."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
+
+
+class SinceFilter(filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
 @extend_schema_field(OpenApiTypes.STR)
 class CenterCodeFilter(filters.ModelMultipleChoiceFilter):
     """Center codes; repeat the parameter for several."""
 
 
-class PatientFilterSet(filters.FilterSet):
+class PatientFilterSet(ScopedFilterSet):
     center = CenterCodeFilter(
         field_name="center__code",
         to_field_name="code",
@@ -45,10 +93,14 @@ class PatientFilterSet(filters.FilterSet):
     sex = filters.ChoiceFilter(choices=Sex.choices)
     disease_duration_min = filters.NumberFilter(
         method="filter_duration_min",
+        min_value=0,
+        max_value=MAX_DURATION_YEARS,
         help_text="Years since the first non-Raynaud manifestation, at least.",
     )
     disease_duration_max = filters.NumberFilter(
         method="filter_duration_max",
+        min_value=0,
+        max_value=MAX_DURATION_YEARS,
         help_text="Years since the first non-Raynaud manifestation, at most.",
     )
     has_calcinosis = filters.BooleanFilter(
@@ -60,7 +112,7 @@ class PatientFilterSet(filters.FilterSet):
     visit_date = filters.DateFromToRangeFilter(
         field_name="visits__date", distinct=True, help_text="Has a visit in this range."
     )
-    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = SinceFilter(field_name="updated_at", lookup_expr="gte")
     registry_id = filters.CharFilter()
     local_id = filters.CharFilter()
 
@@ -102,17 +154,17 @@ for _key, (_field, _label) in AUTOANTIBODIES.items():
     )
 
 
-class VisitFilterSet(filters.FilterSet):
+class VisitFilterSet(ScopedFilterSet):
     date = filters.DateFromToRangeFilter()
     visit_type = filters.ChoiceFilter(choices=VisitType.choices)
-    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = SinceFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Visit
         fields = ["patient"]
 
 
-class TreatmentFilterSet(filters.FilterSet):
+class TreatmentFilterSet(ScopedFilterSet):
     treatment = filters.ChoiceFilter(choices=Treatment.choices)
     active_on = filters.DateFilter(
         method="filter_active_on", help_text="Started on or before, not stopped before."
@@ -128,19 +180,19 @@ class TreatmentFilterSet(filters.FilterSet):
         )
 
 
-class RadiographFilterSet(filters.FilterSet):
+class RadiographFilterSet(ScopedFilterSet):
     acquired_on = filters.DateFromToRangeFilter()
     body_region = filters.ChoiceFilter(choices=BodyRegion.choices)
     laterality = filters.ChoiceFilter(choices=Laterality.choices)
     view = filters.ChoiceFilter(choices=View.choices)
-    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = SinceFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Radiograph
         fields = ["patient", "visit"]
 
 
-class FindingFilterSet(filters.FilterSet):
+class FindingFilterSet(ScopedFilterSet):
     finding = filters.ChoiceFilter(choices=Finding.choices)
     patient = filters.NumberFilter(field_name="radiograph__patient")
 
@@ -149,7 +201,7 @@ class FindingFilterSet(filters.FilterSet):
         fields = ["radiograph"]
 
 
-class LesionTrackFilterSet(filters.FilterSet):
+class LesionTrackFilterSet(ScopedFilterSet):
     body_region = filters.ChoiceFilter(choices=BodyRegion.choices)
     laterality = filters.ChoiceFilter(choices=Side.choices)
 
@@ -158,13 +210,13 @@ class LesionTrackFilterSet(filters.FilterSet):
         fields = ["patient", "digit"]
 
 
-class LesionFilterSet(filters.FilterSet):
+class LesionFilterSet(ScopedFilterSet):
     patient = filters.NumberFilter(field_name="radiograph__patient")
     acquired_on = filters.DateFromToRangeFilter(field_name="radiograph__acquired_on")
     segment = filters.ChoiceFilter(choices=Segment.choices)
     tissue = filters.ChoiceFilter(choices=Tissue.choices)
     morphology = filters.ChoiceFilter(choices=Morphology.choices)
-    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = SinceFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = CalcinosisLesion

@@ -8,6 +8,7 @@ with the same key cannot both create: the second waits on the unique index, then
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -31,8 +32,22 @@ class KeyReused(exceptions.APIException):
 
 
 def _digest(request) -> str:
-    body = request._request.body if hasattr(request, "_request") else request.body
-    return hashlib.sha256(request.method.encode() + request.path.encode() + body).hexdigest()
+    """A digest of the request as parsed (the raw stream may already be consumed, e.g. by the
+    CSRF check of a session-authenticated request): JSON canonically, forms and files by value."""
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    data = request.data
+    if hasattr(data, "lists"):  # form or multipart
+        for key, values in sorted(data.lists()):
+            digest.update(json.dumps([key, values], default=str).encode())
+        for key, files in sorted(request.FILES.lists()):
+            for upload in files:
+                digest.update(key.encode())
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
+    else:
+        digest.update(json.dumps(data, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
 
 
 def _replay(record: IdempotencyRecord, digest: str) -> Response:

@@ -24,12 +24,20 @@ ERROR_RESPONSES = {
     "401": "Missing, invalid, expired or revoked credentials.",
     "403": "Your role does not allow this (e.g. researchers are read-only).",
     "404": "No such record, or not in one of your centers.",
-    "409": "Conflicts with other records (e.g. still referenced).",
+    "409": "Conflicts with other records (e.g. still referenced), or lost to a concurrent "
+    "change of the same records (retry).",
     "412": "If-Match does not match the record's current ETag.",
     "413": "The request body is too large.",
     "415": "Unsupported content type.",
     "422": "Idempotency-Key reused with a different request.",
     "429": "Too many requests; see Retry-After.",
+}
+# Refused by the HTTP server (gunicorn) before the API sees the request: an HTML page, not the
+# JSON error body.
+URI_TOO_LONG = {
+    "description": "The request line (method, path and query string) is longer than the server "
+    "accepts (4094 bytes); answered by the HTTP server as an HTML page.",
+    "content": {"text/html": {"schema": {"type": "string"}}},
 }
 EXAMPLE = OpenApiExample(
     "validation error",
@@ -81,6 +89,7 @@ class RegistryAutoSchema(AutoSchema):
                     ),
                     code,
                 )
+        responses.setdefault("414", URI_TOO_LONG)
         return responses
 
 

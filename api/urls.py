@@ -4,6 +4,13 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from api.views.accounts import CenterViewSet, MembershipViewSet
+from api.views.dicom import (
+    RadiographDicomFileView,
+    RadiographDicomUploadView,
+    RadiographPreviewView,
+    UnmatchedInstanceViewSet,
+)
+from api.views.exports import ExportJobViewSet, ImportView
 from api.views.imaging import (
     FindingViewSet,
     LesionTrackViewSet,
@@ -12,6 +19,7 @@ from api.views.imaging import (
     RadiographViewSet,
 )
 from api.views.patients import PatientViewSet, PatientVisitViewSet, TreatmentViewSet, VisitViewSet
+from api.views.progression import CohortProgressionViewSet, PatientProgressionViewSet, TaskViewSet
 
 app_name = "api"
 
@@ -23,6 +31,7 @@ router.register("patients", PatientViewSet, basename="patient")
 router.register(
     r"patients/(?P<patient_pk>\d+)/visits", PatientVisitViewSet, basename="patient-visit"
 )
+router.register("tasks", TaskViewSet, basename="task")
 router.register("visits", VisitViewSet, basename="visit")
 router.register("treatments", TreatmentViewSet, basename="treatment")
 router.register("radiographs", RadiographViewSet, basename="radiograph")
@@ -34,7 +43,40 @@ router.register(
 router.register("lesions", LesionViewSet, basename="lesion")
 router.register("lesion-tracks", LesionTrackViewSet, basename="lesion-track")
 router.register("findings", FindingViewSet, basename="finding")
+router.register("exports", ExportJobViewSet, basename="export")
+router.register("dicom-unmatched", UnmatchedInstanceViewSet, basename="dicom-unmatched")
+
+# Progression routes are explicit: a router would append a slash to "chart.svg".
+progression_urls = [
+    path("patients/<int:patient_pk>/progression/",
+         PatientProgressionViewSet.as_view({"get": "list"}), name="patient-progression"),
+    path("patients/<int:patient_pk>/progression/chart.svg",
+         PatientProgressionViewSet.as_view({"get": "chart"}), name="patient-progression-chart"),
+    path("cohort/progression/", CohortProgressionViewSet.as_view({"get": "list"}),
+         name="cohort-progression"),
+    path("cohort/progression/chart.svg", CohortProgressionViewSet.as_view({"get": "chart"}),
+         name="cohort-progression-chart"),
+    path("cohort/progression/recompute/", CohortProgressionViewSet.as_view({"post": "recompute"}),
+         name="cohort-progression-recompute"),
+]
 
 urlpatterns = [
+    path("v1/imports/", ImportView.as_view(), name="import"),
+    # DICOM routes before the router's, whose radiographs/{pk}/ would take "dicom" as a pk
+    path("v1/radiographs/dicom/", RadiographDicomUploadView.as_view(), name="radiograph-dicom"),
+    path(
+        "v1/radiographs/<int:pk>/preview.png",
+        RadiographPreviewView.as_view(),
+        name="radiograph-preview",
+    ),
+    path(
+        "v1/radiographs/<int:pk>/dicom", RadiographDicomFileView.as_view(), name="radiograph-file"
+    ),
+    path(
+        "v1/dicom-unmatched/<int:pk>/preview.png",
+        UnmatchedInstanceViewSet.as_view({"get": "preview"}),
+        name="dicom-unmatched-preview",
+    ),
+    path("v1/", include(progression_urls)),
     path("v1/", include(router.urls)),
 ]

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ["seed"]
+BENCHMARKS = ["seed", "api", "dicom", "progression", "exports"]
 
 
 def scratch_database() -> str:

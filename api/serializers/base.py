@@ -13,6 +13,17 @@ from api.access import access_for
 
 UNKNOWN_FIELD = "Unknown field."
 NOT_AN_OBJECT = "Expected a JSON object."
+NUL_CHARACTER = "Text cannot contain the NUL character (\\u0000)."
+
+
+def contains_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(contains_nul(key) or contains_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(contains_nul(item) for item in value)
+    return False
 
 
 def is_research(serializer: serializers.BaseSerializer) -> bool:
@@ -33,6 +44,15 @@ class StrictMixin:
                 {
                     name: [serializers.ErrorDetail(UNKNOWN_FIELD, code="unknown_field")]
                     for name in unknown
+                }
+            )
+        # PostgreSQL stores no NUL in text or JSON: refuse it here rather than fail in the database.
+        with_nul = sorted(name for name, value in data.items() if contains_nul(value))
+        if with_nul:
+            raise serializers.ValidationError(
+                {
+                    name: [serializers.ErrorDetail(NUL_CHARACTER, code="null_character")]
+                    for name in with_nul
                 }
             )
         return super().to_internal_value(data)

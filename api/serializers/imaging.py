@@ -135,7 +135,7 @@ class FindingSerializer(RegistryModelSerializer):
 
 class LesionTrackSerializer(RegistryModelSerializer):
     patient = ScopedPrimaryKeyRelatedField("center", queryset=Patient.objects.all())
-    lesion_count = serializers.IntegerField(read_only=True, required=False)
+    lesion_count = serializers.SerializerMethodField()
     research_excluded = ("label",)
 
     class Meta:
@@ -154,6 +154,11 @@ class LesionTrackSerializer(RegistryModelSerializer):
         ]
         read_only_fields = ["created_at"]
         validators = []
+
+    def get_lesion_count(self, track) -> int:
+        # Annotated on the viewset's queryset (lists: no query per row); a new track is counted.
+        count = getattr(track, "lesion_count", None)
+        return track.lesions.count() if count is None else count
 
     def save_instance(self, instance):
         return track_save(track=instance)
@@ -181,6 +186,11 @@ class LesionSerializer(RegistryModelSerializer):
     perpendicular_axis_px = AxisField(required=False, allow_null=True)
     approximate = serializers.SerializerMethodField(
         help_text="True when the mm values come from an uncalibrated pixel spacing."
+    )
+    # Declared for the schema: blank (typed in mm) is a value too, which a generated read-only
+    # field would leave out of the enum.
+    spacing_source = serializers.ChoiceField(
+        choices=SpacingSource.choices, allow_blank=True, read_only=True
     )
 
     research_excluded = ("notes",)

@@ -74,7 +74,10 @@ class RegistryViewSet(viewsets.ModelViewSet):
         """The object (scoped: 404 for other centers), its row locked for the rest of the
         transaction and read again, so the If-Match check and the write see one version."""
         instance = self.get_object()
-        list(type(instance)._default_manager.select_for_update().filter(pk=instance.pk).values("pk"))
+        # Only this row: the model's default ordering may join the parent (radiograph -> patient),
+        # and locking the parent's row too deadlocks concurrent writes to its siblings.
+        rows = type(instance)._default_manager.filter(pk=instance.pk).order_by().values("pk")
+        list(rows.select_for_update(of=("self",)))
         instance = self.get_object()
         check_if_match(self.request, instance)
         return instance

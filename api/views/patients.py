@@ -41,7 +41,7 @@ class PatientViewSet(RegistryViewSet):
 
     def get_serializer_class(self):
         # Reads and writes of one patient use the same shape (round-trip); lists stay lean.
-        if self.action in ("retrieve", "update", "partial_update"):
+        if self.action in ("retrieve", "create", "update", "partial_update"):
             return PatientDetailSerializer
         return PatientSerializer
 

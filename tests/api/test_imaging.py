@@ -102,7 +102,11 @@ def test_other_centers_radiograph_and_lesions_are_invisible(other_api, patient):
     assert other_api.get(f"/api/v1/radiographs/{radiograph.pk}/").status_code == 404
     assert other_api.get(f"/api/v1/radiographs/{radiograph.pk}/lesions/").status_code == 404
     assert other_api.get(f"/api/v1/lesions/{lesion.pk}/").status_code == 404
-    assert other_api.get(f"/api/v1/lesions/?radiograph={radiograph.pk}").json()["results"] == []
+    # Filtering by another center's radiograph answers exactly as for an id that does not exist.
+    foreign = other_api.get(f"/api/v1/lesions/?radiograph={radiograph.pk}")
+    missing = other_api.get("/api/v1/lesions/?radiograph=2000000000")
+    assert foreign.status_code == missing.status_code == 400
+    assert foreign.json()["errors"][0]["code"] == missing.json()["errors"][0]["code"]
     response = other_api.post(
         "/api/v1/lesions/", {"radiograph": radiograph.pk, "longest_diameter_mm": 3}, format="json"
     )

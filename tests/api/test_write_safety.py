@@ -136,3 +136,21 @@ def test_deleting_a_track_that_holds_lesions_is_409(api, patient):
     response = api.delete(f"/api/v1/lesion-tracks/{track.pk}/")
     assert response.status_code == 409
     assert response.json()["errors"][0]["code"] == "in_use"
+
+
+def test_idempotency_with_a_session_and_csrf(client, clinician, patient):
+    """Session clients (the web app) post JSON with a CSRF token; the CSRF check reads the body
+    first, and the key must still work (regression: it raised RawPostDataException)."""
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(clinician)
+    browser.get("/patients/")  # sets the csrftoken cookie
+    token = browser.cookies["csrftoken"].value
+    radiograph = factories.make_radiograph(patient)
+    url = f"/api/v1/radiographs/{radiograph.pk}/lesions/"
+    for _ in range(2):
+        response = browser.post(url, {"longest_diameter_mm": 4.5}, content_type="application/json",
+                                HTTP_X_CSRFTOKEN=token, HTTP_IDEMPOTENCY_KEY="web-1")
+        assert response.status_code == 201, response.content
+    assert radiograph.lesions.count() == 1

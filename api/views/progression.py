@@ -1,0 +1,173 @@
+"""Progression of a patient (JSON and chart), of a cohort, and cohort recomputation jobs."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, status, viewsets
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
+
+from api.filters import PatientFilterSet
+from api.idempotency import idempotent
+from api.permissions import RegistryPermission
+from api.scoping import scoped
+from api.serializers.progression import (
+    CohortRecomputeSerializer,
+    ProgressionSerializer,
+    RecomputeJobSerializer,
+)
+from patients.models import Patient
+from patients.progression import RULE_KEYS, Rules
+from progression.charts import kaplan_meier_chart_svg, progression_chart_svg
+from progression.cohort_summary import cohort_progression_summary
+from progression.models import RecomputeJob
+from progression.services import cohort_recompute_start, progression_detail
+
+RULE_PARAMETERS = [
+    OpenApiParameter(
+        key,
+        OpenApiTypes.FLOAT,
+        required=False,
+        description="Override (computed on the fly, not stored).",
+    )
+    for key in RULE_KEYS
+]
+SVG = OpenApiResponse(OpenApiTypes.STR, description="An SVG image (image/svg+xml).")
+BAND_WIDTH = OpenApiParameter(
+    "band_width_years",
+    OpenApiTypes.FLOAT,
+    required=False,
+    description="Width of the disease-duration bands (default 5).",
+)
+SUPERUSERS_ONLY = "Only registry administrators recompute the whole cohort."
+
+
+def rule_overrides(request) -> dict[str, str]:
+    """Rule overrides from the query string, validated (a bad value names its parameter)."""
+    overrides = {key: request.query_params[key] for key in RULE_KEYS if key in request.query_params}
+    try:
+        Rules.from_mapping(overrides)
+    except ValueError as exc:
+        key = next((k for k in RULE_KEYS if k in str(exc)), None)
+        raise exceptions.ValidationError({key or "rules": [str(exc)]}) from exc
+    return overrides
+
+
+def svg_response(svg: str) -> HttpResponse:
+    return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+
+
+class PatientProgressionViewSet(viewsets.ViewSet):
+    """``/patients/{id}/progression/``: the stored snapshot, or computed with overrides."""
+
+    permission_classes = [RegistryPermission]
+
+    def _patient(self, request, patient_pk) -> Patient:
+        return get_object_or_404(scoped(Patient.objects.all(), request, "center"), pk=patient_pk)
+
+    @extend_schema(
+        parameters=RULE_PARAMETERS,
+        responses=ProgressionSerializer,
+        summary="A patient's calcinosis progression (DOMAIN.md rules)",
+    )
+    def list(self, request, patient_pk=None):
+        patient = self._patient(request, patient_pk)
+        return Response(progression_detail(patient_id=patient.pk, rules=rule_overrides(request)))
+
+    @extend_schema(
+        parameters=RULE_PARAMETERS,
+        responses={(200, "image/svg+xml"): SVG},
+        summary="Burden over time per region series, statuses marked (SVG)",
+    )
+    def chart(self, request, patient_pk=None):
+        patient = self._patient(request, patient_pk)
+        detail = progression_detail(patient_id=patient.pk, rules=rule_overrides(request))
+        return svg_response(progression_chart_svg(detail))
+
+
+class CohortProgressionViewSet(viewsets.ViewSet):
+    """``/cohort/progression/``: statuses, burden by disease duration, Kaplan-Meier."""
+
+    permission_classes = [RegistryPermission]
+    filterset_class = PatientFilterSet
+
+    def _patients(self, request):
+        patients = scoped(Patient.objects.all(), request, "center")
+        params = request.query_params.copy()
+        params.pop("band_width_years", None)
+        filterset = PatientFilterSet(params, queryset=patients, request=request)
+        if not filterset.is_valid():
+            raise exceptions.ValidationError(filterset.errors)
+        return filterset.qs
+
+    def _band_width(self, request) -> float:
+        raw = request.query_params.get("band_width_years", "5")
+        try:
+            width = float(raw)
+        except ValueError:
+            width = 0.0
+        if not 0.5 <= width <= 50:
+            raise exceptions.ValidationError(
+                {"band_width_years": ["Give a band width from 0.5 to 50 years."]}
+            )
+        return width
+
+    @extend_schema(
+        parameters=[BAND_WIDTH],
+        responses=OpenApiTypes.OBJECT,
+        summary="Cohort progression: counts, burden by disease duration, Kaplan-Meier",
+    )
+    def list(self, request):
+        return Response(
+            cohort_progression_summary(
+                self._patients(request), band_width_years=self._band_width(request)
+            )
+        )
+
+    @extend_schema(
+        parameters=[BAND_WIDTH],
+        responses={(200, "image/svg+xml"): SVG},
+        summary="Kaplan-Meier curve of progression-free proportion (SVG)",
+    )
+    def chart(self, request):
+        summary = cohort_progression_summary(
+            self._patients(request), band_width_years=self._band_width(request)
+        )
+        return svg_response(kaplan_meier_chart_svg(summary["kaplan_meier"]["follow_up"]))
+
+    @extend_schema(
+        request=CohortRecomputeSerializer,
+        responses={202: RecomputeJobSerializer},
+        summary="Recompute every patient's progression (a job with progress)",
+    )
+    def recompute(self, request):
+        if not request.user.is_superuser:
+            raise exceptions.PermissionDenied(SUPERUSERS_ONLY)
+
+        def start() -> Response:
+            serializer = CohortRecomputeSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            job = cohort_recompute_start(
+                rules=serializer.validated_data.get("rules"), user=request.user
+            )
+            return Response(RecomputeJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+        return idempotent(request, start)
+
+
+class TaskViewSet(viewsets.ReadOnlyModelViewSet):
+    """``/tasks/{id}/``: a background job's state and progress (done/total)."""
+
+    serializer_class = RecomputeJobSerializer
+    permission_classes = [RegistryPermission]
+    queryset = RecomputeJob.objects.all()
+
+    def get_queryset(self):
+        jobs = self.queryset.all()
+        if getattr(self, "swagger_fake_view", False):
+            return jobs
+        if self.request.user.is_superuser:
+            return jobs
+        return jobs.filter(created_by=self.request.user)

@@ -1,0 +1,528 @@
+"""Every operation of the OpenAPI schema, called by every role, against the access rules.
+
+The operations come from the schema drf-spectacular generates, and the expected status of each
+(role, operation) is derived from rules on the path's shape (list, detail, history, nested list),
+so a new endpoint is checked the day it appears. A path the rules do not recognise fails
+``test_every_operation_is_covered``: extend ``COLLECTIONS`` / ``shape_of`` deliberately rather
+than let an endpoint go unchecked.
+
+Each operation runs inside a savepoint that is rolled back, so writes and deletes see the same
+records as the reads. The same walk checks that every list runs as many SQL queries for 50 rows
+as for 1.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.test.utils import CaptureQueriesContext
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.test import APIClient
+
+from accounts.models import Center, Membership
+from accounts.services import token_create, user_add
+from imaging.models import RadiographicFinding
+from imaging.services import finding_save
+from patients.models import CalcinosisTreatment
+from patients.services import treatment_save
+from tests import factories
+
+# Collections under /api/v1/ and the kind of record each holds.
+COLLECTIONS = {
+    "centers": "center",
+    "memberships": "membership",
+    "patients": "patient",
+    "visits": "visit",
+    "treatments": "treatment",
+    "radiographs": "radiograph",
+    "lesions": "lesion",
+    "lesion-tracks": "track",
+    "findings": "finding",
+}
+ADMIN_COLLECTIONS = {"memberships"}  # center admins only
+PUBLIC_PATHS = {"/api/schema/", "/api/docs/", "/api/redoc/", "/health/"}
+ROLES = ["anonymous", "no_role", "researcher", "clinician_b", "admin_a", "clinician_a"]
+SUCCESS = {"GET": 200, "POST": 201, "PUT": 200, "PATCH": 200, "DELETE": 204}
+METHODS_BY_SHAPE = {
+    "public": {"GET"},
+    "list": {"GET", "POST"},
+    "nested": {"GET", "POST"},
+    "detail": {"GET", "PUT", "PATCH", "DELETE"},
+    "history": {"GET"},
+}
+PATH = re.compile(r"/api/v1/(?P<prefix>[a-z-]+)/(?:\{(?P<param>\w+)\}/(?:(?P<sub>[a-z-]+)/)?)?")
+
+# What researchers must never receive (pseudonymization): identifiers and free text.
+RESEARCH_HIDDEN = {"local_id", "notes", "birth_date", "other_text", "label"}
+# Keys whose POSTed copy would break a uniqueness rule, and the value a new record gets instead.
+CREATE_OVERRIDES = {
+    "patient": {"local_id": "A-LOCAL-NEW"},
+    "visit": {"date": "2024-01-10"},
+    "membership": {"email": "new-colleague@a.example.org"},
+}
+MISSING_ID = 2_000_000_000
+# File, upload and workflow operations (multipart bodies, PNG/DICOM answers, a clinical-only
+# queue): their role table is tests/api/test_dicom_roles.py, which also fails if a DICOM
+# operation of the schema is missing from it.
+COVERED_ELSEWHERE = {
+    ("POST", "/api/v1/radiographs/dicom/"),
+    ("GET", "/api/v1/radiographs/{id}/preview.png"),
+    ("GET", "/api/v1/radiographs/{id}/dicom"),
+    ("GET", "/api/v1/dicom-unmatched/"),
+    ("GET", "/api/v1/dicom-unmatched/{id}/"),
+    ("POST", "/api/v1/dicom-unmatched/{id}/assign/"),
+    ("GET", "/api/v1/dicom-unmatched/{id}/preview.png"),
+    # Progression and background tasks: tests/api/test_progression_roles.py (same rule).
+    ("GET", "/api/v1/patients/{patient_pk}/progression/"),
+    ("GET", "/api/v1/patients/{patient_pk}/progression/chart.svg"),
+    ("GET", "/api/v1/cohort/progression/"),
+    ("GET", "/api/v1/cohort/progression/chart.svg"),
+    ("POST", "/api/v1/cohort/progression/recompute/"),
+    ("GET", "/api/v1/tasks/"),
+    ("GET", "/api/v1/tasks/{id}/"),
+    # Exports and imports: tests/exports/test_roles.py.
+    ("GET", "/api/v1/exports/"),
+    ("POST", "/api/v1/exports/"),
+    ("GET", "/api/v1/exports/{id}/"),
+    ("GET", "/api/v1/exports/{id}/download/"),
+    ("GET", "/api/v1/exports/dictionary/"),
+    ("POST", "/api/v1/imports/"),
+}
+
+
+class UnknownOperation(Exception):
+    """An operation no rule covers: the matrix must be extended for it."""
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    shape: str  # public, list, nested, detail, history
+    kind: str | None  # the kind of record listed or shown
+    named: str | None  # the kind of record whose id the path holds
+    admin: bool
+    query: tuple[str, ...]  # declared query parameters
+    required_query: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def shape_of(path: str, method: str) -> tuple[str, str | None, str | None, bool]:
+    """(shape, listed kind, kind named by the path id, admin-only) or UnknownOperation."""
+    if path in PUBLIC_PATHS:
+        shape, kind, named, admin = "public", None, None, False
+    else:
+        match = PATH.fullmatch(path)
+        if match is None or match["prefix"] not in COLLECTIONS:
+            raise UnknownOperation(f"{method} {path}: path not covered by the role matrix")
+        prefix, param, sub = match["prefix"], match["param"], match["sub"]
+        kind = COLLECTIONS[prefix]
+        admin = prefix in ADMIN_COLLECTIONS
+        if param is None:
+            shape, named = "list", None
+        elif sub is None:
+            shape, named = "detail", kind
+        elif sub == "history":
+            shape, named = "history", kind
+        elif sub in COLLECTIONS:
+            shape, named, kind = "nested", kind, COLLECTIONS[sub]
+        else:
+            raise UnknownOperation(f"{method} {path}: sub-path {sub!r} not covered")
+    if method not in METHODS_BY_SHAPE[shape]:
+        raise UnknownOperation(f"{method} {path}: method not covered for a {shape} path")
+    return shape, kind, named, admin
+
+
+@functools.cache
+def schema() -> dict:
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def schema_operations() -> list[tuple[str, str, dict]]:
+    """The schema's operations, plus the public pages it does not describe (itself, the docs)."""
+    paths = schema()["paths"]
+    described = [
+        (path, method.upper(), spec)
+        for path, item in paths.items()
+        for method, spec in item.items()
+        if method in ("get", "post", "put", "patch", "delete", "head", "options", "trace")
+        and (method.upper(), path) not in COVERED_ELSEWHERE
+    ]
+    return described + [(path, "GET", {}) for path in sorted(PUBLIC_PATHS - set(paths))]
+
+
+def operations() -> list[Operation]:
+    """The operations the rules cover (the others fail ``test_every_operation_is_covered``, and
+    must not stop the matrix from checking the rest)."""
+    result = []
+    for path, method, spec in schema_operations():
+        try:
+            shape, kind, named, admin = shape_of(path, method)
+        except UnknownOperation:
+            continue
+        params = [p for p in spec.get("parameters", []) if p["in"] == "query"]
+        result.append(
+            Operation(
+                method=method,
+                path=path,
+                shape=shape,
+                kind=kind,
+                named=named,
+                admin=admin,
+                query=tuple(p["name"] for p in params),
+                required_query=tuple(p["name"] for p in params if p.get("required")),
+            )
+        )
+    return result
+
+
+def expected_status(role: str, op: Operation) -> int:
+    """The access rules of the REST API issue, as one function of role and operation."""
+    if op.shape == "public":
+        return 200
+    if role == "anonymous":
+        return 401
+    if role == "no_role":
+        return 403
+    if op.admin:
+        return SUCCESS[op.method] if role == "admin_a" else 403
+    if role == "researcher":
+        return 200 if op.method == "GET" and op.shape != "history" else 403
+    if role == "clinician_b":
+        if op.named is not None:
+            return 404  # another center's record does not exist for B
+        return 400 if op.method == "POST" else 200  # the POST names center A's records
+    return SUCCESS[op.method]  # clinician and center admin of center A
+
+
+# --- the records ---------------------------------------------------------------------------------
+
+
+def records_for(center: Center, tag: str) -> dict:
+    """One record of every kind in ``center``, with the identifying fields filled."""
+    patient = factories.make_patient(center, local_id=f"{tag}-LOCAL-1", notes=f"{tag} notes")
+    visit = factories.make_visit(patient, ulceration=True, ulceration_site=f"{tag} left thumb")
+    radiograph = factories.make_radiograph(patient, visit=visit, notes=f"{tag} film")
+    track = factories.make_track(patient, label=f"{tag} thumb deposit")
+    lesion = factories.make_lesion(radiograph, track=track, notes=f"{tag} lesion")
+    finding = finding_save(
+        finding=RadiographicFinding(radiograph=radiograph, finding="erosion", digit=2)
+    )
+    treatment = treatment_save(
+        treatment=CalcinosisTreatment(
+            patient=patient,
+            visit=visit,
+            treatment="other",
+            other_text=f"{tag} remedy",
+            started_on=date(2023, 3, 15),
+        )
+    )
+    colleague = user_add(email=f"colleague@{tag}.example.org", center=center, role="clinician")
+    return {
+        "center": center,
+        "patient": patient,
+        "visit": visit,
+        "radiograph": radiograph,
+        "track": track,
+        "lesion": lesion,
+        "finding": finding,
+        "treatment": treatment,
+        "membership": Membership.objects.get(user=colleague, center=center),
+    }
+
+
+@dataclass
+class World:
+    a: dict
+    b: dict
+    clients: dict[str, APIClient]
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_create(user=user)}")
+    return client
+
+
+@pytest.fixture
+def world(db) -> World:
+    center_a = factories.make_center("a", "Center A")
+    center_b = factories.make_center("b", "Center B")
+    users = {
+        "anonymous": None,
+        "no_role": get_user_model().objects.create_user("norole@example.org"),
+        "researcher": user_add(
+            email="researcher@a.example.org", center=center_a, role="researcher"
+        ),
+        "clinician_a": user_add(email="clinician@a.example.org", center=center_a, role="clinician"),
+        "clinician_b": user_add(email="clinician@b.example.org", center=center_b, role="clinician"),
+        "admin_a": user_add(email="admin@a.example.org", center=center_a, role="center_admin"),
+        "superuser": get_user_model().objects.create_superuser("root", "root@example.org"),
+    }
+    return World(
+        a=records_for(center_a, "a"),
+        b=records_for(center_b, "b"),
+        clients={role: client_for(user) for role, user in users.items()},
+    )
+
+
+# --- requests ------------------------------------------------------------------------------------
+
+
+def url_for(op: Operation, records: dict, query: dict | None = None) -> str:
+    url = op.path
+    if op.named is not None:
+        url = re.sub(r"\{\w+\}", str(records[op.named].pk), url)
+    query = {**{name: "role matrix" for name in op.required_query}, **(query or {})}
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def detail_path(kind: str) -> str:
+    prefix = next(p for p, k in COLLECTIONS.items() if k == kind)
+    return f"/api/v1/{prefix}/{{id}}/"
+
+
+def representation(world: World, kind: str) -> dict:
+    """What a read returns for center A's record of ``kind`` (a write must accept it back)."""
+    url = detail_path(kind).replace("{id}", str(world.a[kind].pk))
+    response = world.clients["superuser"].get(url)
+    assert response.status_code == 200, (url, response.content)
+    return response.json()
+
+
+def body_for(world: World, op: Operation) -> dict | None:
+    if op.method == "PATCH":
+        return {}
+    if op.method == "PUT":
+        return representation(world, op.kind)
+    if op.method == "POST":
+        return {**representation(world, op.kind), **CREATE_OVERRIDES.get(op.kind, {})}
+    return None
+
+
+def call(client: APIClient, method: str, url: str, body: dict | None = None):
+    """One request in a savepoint rolled back afterwards: every operation sees the same records."""
+    with transaction.atomic():
+        response = client.generic(
+            method,
+            url,
+            data=json.dumps(body) if body is not None else "",
+            content_type="application/json",
+        )
+        transaction.set_rollback(True)
+    return response
+
+
+def keys_in(data) -> set[str]:
+    if isinstance(data, dict):
+        return set(data).union(*(keys_in(value) for value in data.values()))
+    if isinstance(data, list):
+        return set().union(*(keys_in(value) for value in data))
+    return set()
+
+
+def results_of(response) -> list[dict]:
+    data = response.json()
+    return data["results"] if isinstance(data, dict) and "results" in data else data
+
+
+# --- extra checks per role -----------------------------------------------------------------------
+
+
+def research_problems(response, world: World) -> list[str]:
+    if response.status_code != 200 or response["Content-Type"] != "application/json":
+        return []
+    hidden = {k for k in keys_in(response.json()) if k in RESEARCH_HIDDEN or k.endswith("_site")}
+    problems = [f"researcher received {sorted(hidden)}"] if hidden else []
+    if world.a["patient"].local_id in response.content.decode():
+        problems.append("researcher received center A's local identifier")
+    return problems
+
+
+def filter_values(records: dict) -> dict[str, str]:
+    """Query parameters that name one record, with center ``records``' value."""
+    patient = records["patient"]
+    return {
+        "patient": patient.pk,
+        "visit": records["visit"].pk,
+        "radiograph": records["radiograph"].pk,
+        "track": records["track"].pk,
+        "center": records["center"].code,
+        "code": records["center"].code,
+        "registry_id": patient.registry_id,
+        "local_id": patient.local_id,
+    }
+
+
+MISSING_VALUES = {
+    "center": "no-such-center",
+    "code": "no-such-center",
+    "registry_id": "NO-SUCH-ID",
+    "local_id": "NO-SUCH-ID",
+}
+
+
+def other_center_problems(op: Operation, response, world: World) -> list[str]:
+    """Center B's lists: no center-A row, and a filter naming a center-A record answers exactly
+    as one naming a record that does not exist (no existence leak)."""
+    problems = []
+    text = response.content.decode()
+    for secret in (world.a["patient"].registry_id, world.a["patient"].local_id):
+        if secret in text:
+            problems.append(f"center A's {secret!r} visible to center B")
+    if op.shape != "list" or op.method != "GET":
+        return problems
+    ids = {row["id"] for row in results_of(response)}
+    if world.a[op.kind].pk in ids:
+        problems.append(f"center A's {op.kind} listed for center B")
+    if world.b[op.kind].pk not in ids:
+        problems.append(f"center B's own {op.kind} missing from its list")
+    client = world.clients["clinician_b"]
+    for name, value in filter_values(world.a).items():
+        if name not in op.query:
+            continue
+        leaked = call(client, "GET", url_for(op, world.a, {name: value}))
+        missing = call(
+            client, "GET", url_for(op, world.a, {name: MISSING_VALUES.get(name, MISSING_ID)})
+        )
+        if leaked.status_code != missing.status_code:
+            problems.append(
+                f"?{name}=<center A's> gives {leaked.status_code}, "
+                f"?{name}=<nonexistent> gives {missing.status_code}"
+            )
+        elif leaked.status_code == 200 and results_of(leaked):
+            problems.append(f"?{name}=<center A's> lists center A's rows")
+    return problems
+
+
+def in_use(response) -> bool:
+    return response.status_code == 409 and response.json()["errors"][0]["code"] == "in_use"
+
+
+def refused_as_unknown(response) -> list[str]:
+    codes = {error["code"] for error in response.json()["errors"]}
+    return [] if "does_not_exist" in codes else [f"refused with {codes}, not as unknown records"]
+
+
+# --- tests ---------------------------------------------------------------------------------------
+
+
+def test_every_operation_is_covered():
+    """Every operation of the schema matches a rule of the matrix (new endpoints cannot slip by)."""
+    unknown = []
+    for path, method, _spec in schema_operations():
+        try:
+            shape_of(path, method)
+        except UnknownOperation as exc:
+            unknown.append(str(exc))
+    assert not unknown, "\n".join(unknown)
+    kinds = {op.kind for op in operations()} | {op.named for op in operations()}
+    assert kinds - {None} <= set(COLLECTIONS.values())
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_rules_on_every_operation(world, role):
+    """Each role gets exactly the status its rules give, on every operation of the schema."""
+    client = world.clients[role]
+    problems = []
+    for op in operations():
+        response = call(client, op.method, url_for(op, world.a), body_for(world, op))
+        want = expected_status(role, op)
+        if want == 204 and in_use(response):
+            continue  # allowed, refused by a data rule (a track still holding lesions)
+        if response.status_code != want:
+            problems.append(f"{op}: {response.status_code}, expected {want}: {response.content!r}")
+            continue
+        if role == "researcher":
+            found = research_problems(response, world)
+        elif role == "clinician_b" and want == 400:
+            found = refused_as_unknown(response)
+        elif role == "clinician_b" and want == 200:
+            found = other_center_problems(op, response, world)
+        else:
+            found = []
+        problems += [f"{op}: {problem}" for problem in found]
+    assert not problems, "\n".join(problems)
+
+
+# --- constant query counts -----------------------------------------------------------------------
+
+ROWS = 50
+
+
+def fifty_of_each(world: World) -> None:
+    """50 rows of every kind reachable by center A's clinician (and admin)."""
+    a = world.a
+    patient, radiograph = a["patient"], a["radiograph"]
+    for n in range(1, ROWS):
+        factories.make_patient(a["center"], local_id=f"A-BULK-{n}")
+        factories.make_visit(patient, date=date(2020, 1, 1) + timedelta(days=n))
+        treatment_save(
+            treatment=CalcinosisTreatment(
+                patient=patient, treatment="diltiazem", started_on=date(2022, 1, 1)
+            )
+        )
+        factories.make_radiograph(patient)
+        factories.make_track(patient, digit=1 + n % 5)
+        factories.make_lesion(radiograph, digit=1 + n % 5)
+        finding_save(finding=RadiographicFinding(radiograph=radiograph, finding="erosion"))
+    clinician = get_user_model().objects.get(username="clinician@a.example.org")
+    extra_centers = Center.objects.bulk_create(
+        Center(code=f"extra-{n}", name=f"Extra {n}") for n in range(1, ROWS)
+    )
+    Membership.objects.bulk_create(
+        Membership(user=clinician, center=center, role="clinician") for center in extra_centers
+    )
+    colleagues = get_user_model().objects.bulk_create(
+        get_user_model()(username=f"bulk-{n}@a.example.org") for n in range(ROWS)
+    )
+    Membership.objects.bulk_create(
+        Membership(user=user, center=a["center"], role="clinician") for user in colleagues
+    )
+
+
+def count_queries(client: APIClient, url: str, page_size: int) -> tuple[int, int]:
+    """(queries, rows) of a page; a first call absorbs the token's last-use write."""
+    url = f"{url}{'&' if '?' in url else '?'}page_size={page_size}"
+    client.get(url)
+    with CaptureQueriesContext(transaction.get_connection()) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.content)
+    return len(queries), len(results_of(response))
+
+
+@pytest.mark.parametrize("role", ["clinician_a", "researcher", "admin_a"])
+def test_list_endpoints_run_constant_queries(world, role):
+    """Every list runs as many SQL queries for 50 rows as for 1 (no per-row queries)."""
+    fifty_of_each(world)
+    client = world.clients[role]
+    problems = []
+    lists = [
+        op
+        for op in operations()
+        if op.method == "GET"
+        and op.shape in ("list", "nested")
+        and expected_status(role, op) == 200
+        and (op.admin or role != "admin_a")
+    ]
+    assert lists
+    for op in lists:
+        url = url_for(op, world.a)
+        one, one_rows = count_queries(client, url, 1)
+        fifty, fifty_rows = count_queries(client, url, ROWS)
+        if (one_rows, fifty_rows) != (1, ROWS):
+            problems.append(f"{op}: {one_rows} and {fifty_rows} rows, expected 1 and {ROWS}")
+        if one != fifty:
+            problems.append(f"{op}: {one} queries for 1 row, {fifty} for {ROWS}")
+    assert not problems, "\n".join(problems)
