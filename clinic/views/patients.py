@@ -1,0 +1,121 @@
+"""Patient list, new patient, and the patient page (summary, timeline, chart, tracks)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Max, Q
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from accounts.scoping import clinical_centers
+from api.filters import PatientFilterSet
+from clinic.access import clinical_required, patient_or_404, patients_for
+from clinic.forms import PatientForm
+from patients.choices import AUTOANTIBODIES, SscSubtype
+from patients.services import patient_save
+from progression.charts import progression_chart_svg
+from progression.models import SnapshotStatus
+from progression.services import progression_detail
+
+LIST_FILTERS = (
+    "ssc_subtype",
+    "aca",
+    "scl70",
+    "rnap3",
+    "disease_duration_min",
+    "disease_duration_max",
+)
+
+
+@clinical_required
+def patient_list(request):
+    patients = patients_for(request.user).select_related("center", "progression_snapshot")
+    query = request.GET.get("q", "").strip()
+    if query:
+        patients = patients.filter(Q(registry_id__icontains=query) | Q(local_id__icontains=query))
+    status = request.GET.get("status", "")
+    if status:
+        patients = patients.filter(progression_snapshot__status=status)
+    # A form sends every select, "Any" as an empty value: only chosen filters reach the filterset.
+    params = request.GET.copy()
+    for name in list(params):
+        if name not in LIST_FILTERS or not any(params.getlist(name)):
+            params.pop(name)
+    filterset = PatientFilterSet(params, queryset=patients)
+    patients = filterset.qs if filterset.is_valid() else patients.none()
+    patients = patients.annotate(last_visit=Max("visits__date")).order_by("-updated_at", "-id")
+    page = Paginator(patients, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "clinic/patient_list.html",
+        {
+            "page": page,
+            "query": query,
+            "status": status,
+            "filters": filterset,
+            "statuses": SnapshotStatus.choices,
+            "subtypes": SscSubtype.choices,
+            "antibodies": [(key, label) for key, (_field, label) in AUTOANTIBODIES.items()][:3],
+            "filter_errors": None if filterset.is_valid() else filterset.errors,
+        },
+    )
+
+
+@clinical_required
+def patient_create(request):
+    centers = clinical_centers(request.user)
+    form = PatientForm(request.POST or None, centers=centers)
+    if request.method == "POST" and form.is_valid():
+        patient = patient_save(patient=form.instance)
+        messages.success(request, f"Patient {patient.registry_id} created.")
+        return redirect("clinic:patient-detail", pk=patient.pk)
+    return render(request, "clinic/patient_form.html", {"form": form})
+
+
+def _timeline(patient) -> list[dict]:
+    """Visits and radiographs by date, newest first; radiographs of one date grouped."""
+    days: dict = {}
+    for visit in patient.visits.all():
+        days.setdefault(visit.date, {"date": visit.date, "visits": [], "radiographs": []})[
+            "visits"
+        ].append(visit)
+    for radiograph in patient.radiographs.all():
+        days.setdefault(
+            radiograph.acquired_on,
+            {"date": radiograph.acquired_on, "visits": [], "radiographs": []},
+        )["radiographs"].append(radiograph)
+    return sorted(days.values(), key=lambda day: day["date"], reverse=True)
+
+
+@clinical_required
+def patient_detail(request, pk: int):
+    patient = patient_or_404(request.user, pk)
+    detail = progression_detail(patient_id=patient.pk)
+    today = timezone.localdate()
+    tracks = detail["tracks"]
+    dates = sorted({obs["date"] for track in tracks for obs in track["observations"]})
+    rows = []
+    for track in tracks:
+        by_date = {obs["date"]: obs for obs in track["observations"]}
+        rows.append({"track": track, "cells": [by_date.get(day) for day in dates]})
+    return render(
+        request,
+        "clinic/patient_detail.html",
+        {
+            "patient": patient,
+            "duration": patient.disease_duration_years(today),
+            "raynaud_duration": patient.raynaud_duration_years(today),
+            "subtype_history": patient.subtype_assessments.all(),
+            "antibodies": [
+                (label, getattr(patient, field)) for field, label in AUTOANTIBODIES.values()
+            ],
+            "timeline": _timeline(patient),
+            "progression": detail,
+            "chart": mark_safe(progression_chart_svg(detail)),
+            "track_dates": dates,
+            "track_rows": rows,
+            "treatments": patient.treatments.all(),
+        },
+    )
