@@ -8,6 +8,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from registry.audit import AuditedHistory
 
 
 class Center(models.Model):
@@ -17,6 +20,8 @@ class Center(models.Model):
     code = models.SlugField(max_length=20, unique=True, help_text="Short code, e.g. PAR-01.")
     name = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(bases=[AuditedHistory])
 
     class Meta:
         ordering = ["code"]
@@ -40,6 +45,9 @@ class Membership(models.Model):
     center = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Who was given or lost access, when, by whom: part of the audit trail.
+    history = HistoricalRecords(bases=[AuditedHistory])
 
     class Meta:
         ordering = ["center__code", "user__username"]

@@ -34,7 +34,10 @@ class MembershipViewSet(RegistryViewSet):
     queryset = Membership.objects.select_related("user", "center")
     filterset_fields = ["role"]
     ordering_fields = ["created_at"]
-    history = None  # memberships keep no audit trail (no HistoricalRecords): no route
+
+    def get_permissions(self):
+        # Every action, the audit history included, is for the center's admins only.
+        return [CenterAdminOnly()]
 
     def get_queryset(self):
         access = access_for(self.request)

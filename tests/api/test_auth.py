@@ -74,3 +74,21 @@ def test_throttling_answers_429_with_retry_after(center, monkeypatch):
     # Anonymous callers reach only the open endpoints; the schema is throttled per address.
     anonymous = [APIClient().get("/api/schema/").status_code for _ in range(3)]
     assert anonymous == [200, 200, 429]
+
+
+def test_center_admin_manages_memberships_with_an_audit_trail(center, other_center):
+    """Center admins add colleagues to their own center only; each change is in the history."""
+    from tests.api.conftest import client_for
+
+    admin = client_for(user_add(email="boss@north.example", center=center, role="center_admin"))
+    created = admin.post("/api/v1/memberships/", {"email": "new@north.example", "center": "north",
+                                                  "role": "clinician"}, format="json")
+    assert created.status_code == 201, created.json()
+    refused = admin.post("/api/v1/memberships/", {"email": "x@south.example", "center": "south",
+                                                  "role": "clinician"}, format="json")
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "center"
+    history = admin.get(f"/api/v1/memberships/{created.json()['id']}/history/").json()
+    assert (history[0]["action"], history[0]["source"], history[0]["user"]) == (
+        "created", "api", "boss@north.example")
+    clinician = client_for(user_add(email="doc@north.example", center=center, role="clinician"))
+    assert clinician.get("/api/v1/memberships/").status_code == 403
