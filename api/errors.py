@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, OperationalError
+from django.db import DataError, IntegrityError, OperationalError
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
@@ -91,6 +91,10 @@ def _convert(exc: Exception) -> Exception:
         if getattr(exc.__cause__, "sqlstate", None) in TRANSIENT_SQLSTATES:
             return Conflict(CONCURRENT, code="concurrent_update")
         return exc
+    if isinstance(exc, DataError):  # a value the database cannot store (NUL byte, too long)
+        return exceptions.ValidationError(
+            {"non_field_errors": ["A value cannot be stored (too long or a NUL character)."]}
+        )
     if isinstance(exc, Http404):
         return exceptions.NotFound(NOT_FOUND)
     if isinstance(exc, PermissionDenied):

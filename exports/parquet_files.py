@@ -68,7 +68,8 @@ class RowGroupWriter:
             self.pending, self.pending_rows = rest.to_batches(), rest.num_rows
 
     def _write(self, table: pa.Table) -> None:
-        self.writer.write_table(table, row_group_size=table.num_rows)
+        # An empty export still gets a file with its schema (one empty row group).
+        self.writer.write_table(table, row_group_size=max(table.num_rows, 1))
         self.rows += table.num_rows
         if self.on_rows is not None:
             self.on_rows(self.rows)
@@ -120,7 +121,20 @@ def write_parquet_from_csv(
     """Parquet from PostgreSQL's CSV (no header): NULL is an unquoted empty field, an empty
     string a quoted one, booleans ``t``/``f``, dates ISO 8601."""
     schema = arrow_schema(columns)
-    reader = pacsv.open_csv(
+    try:
+        reader = _open_csv(stream, schema)
+    except pa.ArrowInvalid as error:
+        if "Empty CSV" not in str(error):
+            raise
+        reader = ()  # no row selected: pyarrow refuses an empty CSV stream
+    sink = RowGroupWriter(path, schema, row_group, on_rows)
+    for batch in reader:
+        sink.add(batch)
+    return sink.close()
+
+
+def _open_csv(stream: IO[bytes], schema: pa.Schema):
+    return pacsv.open_csv(
         stream,
         read_options=pacsv.ReadOptions(
             column_names=schema.names, block_size=CSV_BLOCK_BYTES, use_threads=False
@@ -134,7 +148,3 @@ def write_parquet_from_csv(
             quoted_strings_can_be_null=False,
         ),
     )
-    sink = RowGroupWriter(path, schema, row_group, on_rows)
-    for batch in reader:
-        sink.add(batch)
-    return sink.close()

@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 from api.access import access_for
 from api.errors import PayloadTooLarge
 from api.idempotency import idempotent
+from api.schema import ERROR_BODY
 from api.serializers.exports import (
     DictionaryEntrySerializer,
     DictionaryQuerySerializer,
@@ -51,7 +52,9 @@ IMPORT_TOO_LARGE = "The file is larger than REGISTRY_IMPORT_MAX_MB ({limit} MB):
 ZIP_RESPONSE = {
     (200, "application/zip"): OpenApiResponse(
         OpenApiTypes.BINARY, description="The export: data, data_dictionary.csv, manifest.json"
-    )
+    ),
+    409: OpenApiResponse(ERROR_BODY, description="Not ready yet (pending, running or failed)."),
+    410: OpenApiResponse(ERROR_BODY, description="Expired: its file has been deleted."),
 }
 
 

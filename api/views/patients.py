@@ -21,6 +21,7 @@ from patients.services import patient_delete
 DELETE_REASON_REQUIRED = (
     "Deleting a patient is explicit: give ?reason=... (kept in the audit trail)."
 )
+DELETE_REASON_INVALID = "The reason is plain text of at most 100 characters, no control characters."
 RESEARCH_NO_LOCAL_ID = "Researchers cannot filter by local identifier."
 
 
@@ -58,12 +59,15 @@ class PatientViewSet(RegistryViewSet):
         ]
     )
     def destroy(self, request, *args, **kwargs):
-        if not request.query_params.get("reason", "").strip():
+        reason = request.query_params.get("reason", "").strip()
+        if not reason:
             raise exceptions.ValidationError({"reason": [DELETE_REASON_REQUIRED]})
+        if len(reason) > 100 or not reason.isprintable():  # history_change_reason: 100 chars
+            raise exceptions.ValidationError({"reason": [DELETE_REASON_INVALID]})
         return super().destroy(request, *args, **kwargs)
 
     def perform_destroy(self, instance):
-        patient_delete(patient=instance, reason=self.request.query_params["reason"])
+        patient_delete(patient=instance, reason=self.request.query_params["reason"].strip())
 
 
 class VisitViewSet(RegistryViewSet):

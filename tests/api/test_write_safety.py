@@ -154,3 +154,13 @@ def test_idempotency_with_a_session_and_csrf(client, clinician, patient):
                                 HTTP_X_CSRFTOKEN=token, HTTP_IDEMPOTENCY_KEY="web-1")
         assert response.status_code == 201, response.content
     assert radiograph.lesions.count() == 1
+
+
+def test_delete_reason_with_a_nul_or_too_long_is_400(api, center):
+    """Found by schemathesis: a NUL byte in ?reason= reached PostgreSQL (500)."""
+    patient = factories.make_patient(center)
+    for reason in ("dup\x00licate", "x" * 101):
+        response = api.delete(f"/api/v1/patients/{patient.pk}/", QUERY_STRING=f"reason={reason}")
+        assert response.status_code == 400, reason
+        assert response.json()["errors"][0]["field"] == "reason"
+    assert Patient.objects.filter(pk=patient.pk).exists()
