@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from exports.models import ExportJob
+from registry.job_moves import IllegalJobMove, move_job
+
+__all__ = ["ALLOWED_MOVES", "ILLEGAL_MOVE", "IllegalJobMove", "Status", "job_move", "job_progress"]
 
 Status = ExportJob.Status
 
@@ -27,25 +28,9 @@ ALLOWED_MOVES: dict[str, set[str]] = {
 ILLEGAL_MOVE = "export job {job}: cannot move from {current} to {target}"
 
 
-class IllegalJobMove(Exception):
-    """The job is not in a status from which the requested move is allowed."""
-
-
-def sources_of(target: str) -> list[str]:
-    return [source for source, targets in ALLOWED_MOVES.items() if target in targets]
-
-
 def job_move(job_id: int, target: str, **fields: Any) -> None:
     """Move the job to ``target`` (with ``fields``), or raise :class:`IllegalJobMove`."""
-    now = timezone.now()
-    values: dict[str, Any] = {"status": target, "heartbeat_at": now, **fields}
-    if target == Status.RUNNING:
-        values["started_at"] = Coalesce(F("started_at"), now)
-    if target in (Status.SUCCEEDED, Status.FAILED):
-        values["finished_at"] = now
-    if not ExportJob.objects.filter(pk=job_id, status__in=sources_of(target)).update(**values):
-        current = ExportJob.objects.filter(pk=job_id).values_list("status", flat=True).first()
-        raise IllegalJobMove(ILLEGAL_MOVE.format(job=job_id, current=current, target=target))
+    move_job(ExportJob, ALLOWED_MOVES, ILLEGAL_MOVE, job_id, target, **fields)
 
 
 def job_progress(job_id: int, *, done: int, total: int | None = None) -> None:

@@ -9,10 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import F
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from progression.models import RecomputeJob
+from registry.job_moves import IllegalJobMove, move_job
+
+__all__ = ["ALLOWED_MOVES", "ILLEGAL_MOVE", "IllegalJobMove", "Status", "job_advance", "job_move"]
 
 Status = RecomputeJob.Status
 
@@ -26,22 +28,9 @@ ALLOWED_MOVES = {
 ILLEGAL_MOVE = "recompute job {job}: cannot move from {current} to {target}"
 
 
-class IllegalJobMove(Exception):
-    """The job is not in a status from which the requested move is allowed."""
-
-
 def job_move(job_id: int, target: str, **fields: Any) -> None:
     """Move the job to ``target`` (with ``fields``), or raise :class:`IllegalJobMove`."""
-    sources = [source for source, targets in ALLOWED_MOVES.items() if target in targets]
-    now = timezone.now()
-    values: dict[str, Any] = {"status": target, "heartbeat_at": now, **fields}
-    if target == Status.RUNNING:
-        values["started_at"] = Coalesce(F("started_at"), now)
-    if target in (Status.SUCCEEDED, Status.FAILED):
-        values["finished_at"] = now
-    if not RecomputeJob.objects.filter(pk=job_id, status__in=sources).update(**values):
-        current = RecomputeJob.objects.filter(pk=job_id).values_list("status", flat=True).first()
-        raise IllegalJobMove(ILLEGAL_MOVE.format(job=job_id, current=current, target=target))
+    move_job(RecomputeJob, ALLOWED_MOVES, ILLEGAL_MOVE, job_id, target, **fields)
 
 
 def job_advance(job_id: int, *, cursor: int, to_cursor: int, done: int, failures: int) -> bool:
