@@ -13,6 +13,7 @@ from exports.pseudonyms import PatientDates, transform_date
 from patients.progression import Rules, compute_progression
 from progression.loading import load_inputs
 from progression.models import ProgressionSnapshot, ProgressionState
+from progression.result_json import series_json
 
 BATCH = 500
 
@@ -59,7 +60,7 @@ def series_of(patient_ids: list[int], rules: Rules) -> tuple[dict[int, list], di
         pk__in=patient_ids, computed_at__isnull=False
     ).values_list("pk", "data_version", "rules", "result"):
         if stored_rules == wanted and version >= versions.get(pk, 0):
-            series[pk] = result.get("series", [])
+            series[pk] = series_json(result)
     errors: dict[int, str] = {}
     missing = [pk for pk in patient_ids if pk not in series]
     for pk, inputs in load_inputs(missing).items():

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from patients.duration import years_between
 from patients.progression_matching import (
@@ -59,6 +59,8 @@ __all__ = [
 
 REGION_ORDER = ("hand", "wrist", "forearm", "elbow", "knee", "foot", "other")
 RULE_KEYS = ("absolute_floor_mm", "progression_fraction", "regression_fraction")
+QUARTER_PI = math.pi / 4
+NEW = TrackStatus.NEW
 
 UNKNOWN_RULE = "unknown rule {key!r}: expected one of " + ", ".join(RULE_KEYS)
 RULE_NOT_A_NUMBER = "{key} must be a finite number, not {value!r}"
@@ -116,8 +118,7 @@ def _check_rule(key: str, value: object) -> None:
         raise ValueError(RULE_FRACTION_RANGE.format(key=key, value=value))
 
 
-@dataclass(frozen=True)
-class RadiographIn:
+class RadiographIn(NamedTuple):
     id: int
     acquired_on: date
     body_region: str  # hand, wrist, forearm, elbow, knee, foot, other
@@ -126,8 +127,7 @@ class RadiographIn:
     view: str = ""  # pa, ap, oblique, lateral, digit
 
 
-@dataclass(frozen=True)
-class LesionIn:
+class LesionIn(NamedTuple):
     id: int
     radiograph_id: int
     laterality: str  # the lesion's own side; used only when the radiograph is bilateral
@@ -141,8 +141,7 @@ class LesionIn:
     previous_track_id: int | None = None  # an earlier automatic run's track: keeps ids stable
 
 
-@dataclass(frozen=True)
-class TrackIn:
+class TrackIn(NamedTuple):
     """An existing track of the patient (a smaller id is an older track)."""
 
     id: int
@@ -167,46 +166,51 @@ def compute_progression(
     Onset dates are already resolved from partial dates (middle of the period). ValueError on
     inconsistent input (a lesion on an unknown radiograph, a chosen track of another series...).
     """
-    placed = place_lesions(radiographs, lesions)
-    matched = match_tracks(placed, tracks)
+    matched = match_tracks(place_lesions(radiographs, lesions), tracks)
     dates: dict[SeriesKey, set[date]] = {}
     for radiograph in radiographs:
         for key in series_keys(radiograph):
             dates.setdefault(key, set()).add(radiograph.acquired_on)
-    timepoints = {
-        key: sorted(days) for key, days in sorted(dates.items(), key=lambda i: _series_key(i[0]))
-    }
-    track_results = sorted(
-        (_track_result(track, timepoints[track.series], rules) for track in matched),
-        key=lambda result: _series_key(_series_of(result)),
-    )
+    timepoints = {key: sorted(dates[key]) for key in sorted(dates, key=_series_key)}
+    grading = _Grading.of(rules)
+    by_series: dict[SeriesKey, list[TrackResult]] = {key: [] for key in timepoints}
+    for track in matched:  # in order of first lesion, which each series keeps
+        by_series[track.series].append(_track_result(track, timepoints[track.series], grading))
+    onsets = (first_non_raynaud_onset, raynaud_onset)
     series = [
-        _series_result(
-            key,
-            days,
-            [result for result in track_results if _series_of(result) == key],
-            rules,
-            (first_non_raynaud_onset, raynaud_onset),
-        )
+        _series_result(key, days, by_series[key], grading, onsets)
         for key, days in timepoints.items()
     ]
     latest = {series_result.timepoints[-1].status for series_result in series}
     status = next((severity for severity in SEVERITY if severity in latest), None)
-    refs = {track.key: _ref(track) for track in matched}
-    assignments = {
-        member.lesion.id: refs[track.key] for track in matched for member in track.members
-    }
+    assignments = {}
+    for track in matched:
+        ref = TrackRef(track.key, track.existing_id)
+        for member in track.members:
+            assignments[member.lesion.id] = ref
     return PatientProgression(
         status=status,
         rules=rules,
         series=series,
-        tracks=track_results,
+        tracks=[result for results in by_series.values() for result in results],
         assignments=dict(sorted(assignments.items())),
     )
 
 
-def _ref(track: MatchedTrack) -> TrackRef:
-    return TrackRef(key=track.key, existing_id=track.existing_id)
+class _Grading(NamedTuple):
+    """The rules as the decimals they were set as (DOMAIN.md compares values as entered)."""
+
+    floor: Decimal
+    progression: Decimal
+    regression: Decimal
+
+    @classmethod
+    def of(cls, rules: Rules) -> _Grading:
+        return cls(
+            as_entered(rules.absolute_floor_mm),
+            as_entered(rules.progression_fraction),
+            as_entered(rules.regression_fraction),
+        )
 
 
 def _series_key(key: SeriesKey) -> tuple[int, str, str]:
@@ -215,55 +219,52 @@ def _series_key(key: SeriesKey) -> tuple[int, str, str]:
     return (rank, region, laterality)
 
 
-def _series_of(result: TrackResult) -> SeriesKey:
-    return (result.site["body_region"], result.site["laterality"])
-
-
 def _measure(members: Sequence[Placed]) -> tuple[float, float | None, float]:
     """D = the largest longest diameter of the date's views (first in reading order on a tie),
     P from the same lesion; area = pi/4 * D * P, or pi/4 * D^2 when P is unknown."""
     best = members[0].lesion
     for member in members[1:]:
-        if as_entered(member.lesion.longest_diameter_mm) > as_entered(best.longest_diameter_mm):
+        if member.lesion.longest_diameter_mm > best.longest_diameter_mm:  # floats order as entered
             best = member.lesion
     longest, perpendicular = best.longest_diameter_mm, best.perpendicular_diameter_mm
-    area = math.pi / 4 * longest * (longest if perpendicular is None else perpendicular)
+    area = QUARTER_PI * longest * (longest if perpendicular is None else perpendicular)
     return longest, perpendicular, area
 
 
-def _track_change(first: float, now: float, rules: Rules) -> TrackStatus:
+def _track_change(d0: Decimal, now: float, grading: _Grading) -> TrackStatus:
     """DOMAIN.md per track: delta = Dt - D0 against the floor and a fraction of D0, inclusive."""
-    d0 = as_entered(first)
     delta = as_entered(now) - d0
-    floor = as_entered(rules.absolute_floor_mm)
-    if delta >= floor and delta >= as_entered(rules.progression_fraction) * d0:
+    if delta >= grading.floor and delta >= grading.progression * d0:
         return TrackStatus.PROGRESSED
-    if -delta >= floor and -delta >= as_entered(rules.regression_fraction) * d0:
+    if -delta >= grading.floor and -delta >= grading.regression * d0:
         return TrackStatus.REGRESSED
     return TrackStatus.STABLE
 
 
-def _track_result(track: MatchedTrack, days: list[date], rules: Rules) -> TrackResult:
-    by_day: dict[date, list[Placed]] = {}
-    for member in track.members:
-        by_day.setdefault(member.day, []).append(member)
-    first_day = track.members[0].day
-    first_diameter: float | None = None
+def _track_result(track: MatchedTrack, days: list[date], grading: _Grading) -> TrackResult:
+    members = track.members  # in reading order: a date's views are next to each other
+    first_day = members[0].day
+    d0: Decimal | None = None
     observations = []
+    start = 0
     for day in days:
         if day < first_day:
             continue
-        members = by_day.get(day)
-        if not members:
-            observations.append(Observation(day, None, None, None, TrackStatus.RESOLVED))
+        end = start
+        while end < len(members) and members[end].day == day:
+            end += 1
+        if end == start:
+            observations.append(Observation(day, None, None, None, TrackStatus.RESOLVED, []))
             continue
-        longest, perpendicular, area = _measure(members)
-        if first_diameter is None:
-            first_diameter = longest
+        seen = members[start:end]
+        start = end
+        longest, perpendicular, area = _measure(seen)
+        if d0 is None:
+            d0 = as_entered(longest)
             status = TrackStatus.BASELINE if day == days[0] else TrackStatus.NEW
         else:  # a resolved track that reappears is measured against D0 again
-            status = _track_change(first_diameter, longest, rules)
-        ids = [member.lesion.id for member in members]
+            status = _track_change(d0, longest, grading)
+        ids = [member.lesion.id for member in seen]
         observations.append(Observation(day, longest, perpendicular, area, status, ids))
     region, laterality, digit, segment, tissue = track.site
     site = {
@@ -273,10 +274,10 @@ def _track_result(track: MatchedTrack, days: list[date], rules: Rules) -> TrackR
         "segment": segment,
         "tissue": tissue,
     }
-    return TrackResult(_ref(track), site, observations)
+    return TrackResult(TrackRef(track.key, track.existing_id), site, observations)
 
 
-def _series_status(sums: list[Decimal], index: int, new: bool, rules: Rules) -> SeriesStatus:
+def _series_status(sums: list[Decimal], index: int, new: bool, grading: _Grading) -> SeriesStatus:
     """DOMAIN.md per region series: the first rule that holds, in DOMAIN's order.
 
     A change of exactly zero is never progression or regression (this matters only with the
@@ -285,15 +286,14 @@ def _series_status(sums: list[Decimal], index: int, new: bool, rules: Rules) -> 
     if index == 0:
         return SeriesStatus.BASELINE
     now, base, nadir = sums[index], sums[0], min(sums[:index])
-    floor = as_entered(rules.absolute_floor_mm)
     rise = now - nadir
-    grew = rise > 0 and rise >= floor and rise >= as_entered(rules.progression_fraction) * nadir
+    grew = rise > 0 and rise >= grading.floor and rise >= grading.progression * nadir
     if new or grew:
         return SeriesStatus.PROGRESSION
     if now == 0 and base > 0:
         return SeriesStatus.COMPLETE_RESOLUTION
     fall = base - now
-    if fall > 0 and fall >= floor and now <= (1 - as_entered(rules.regression_fraction)) * base:
+    if fall > 0 and fall >= grading.floor and now <= (1 - grading.regression) * base:
         return SeriesStatus.REGRESSION
     return SeriesStatus.STABLE
 
@@ -310,30 +310,34 @@ def _series_result(
     key: SeriesKey,
     days: list[date],
     tracks: list[TrackResult],
-    rules: Rules,
+    grading: _Grading,
     onsets: tuple[date | None, date | None],
 ) -> SeriesResult:
+    seen_on: dict[date, list[tuple[str, Observation]]] = {day: [] for day in days}
+    for track in tracks:  # in track order: sums and areas add up in the same order every time
+        for observation in track.observations:
+            if observation.longest_diameter_mm is not None:
+                seen_on[observation.date].append((track.ref.key, observation))
     sums: list[Decimal] = []
     timepoints = []
     for index, day in enumerate(days):
-        seen = [
-            (track.ref.key, observation)
-            for track in tracks
-            for observation in track.observations
-            if observation.date == day and observation.longest_diameter_mm is not None
-        ]
-        sums.append(sum((as_entered(obs.longest_diameter_mm or 0) for _, obs in seen), Decimal()))
-        new = [track_key for track_key, obs in seen if obs.status == TrackStatus.NEW]
+        total, area, new = Decimal(), 0, []
+        for track_key, obs in seen_on[day]:
+            total += as_entered(obs.longest_diameter_mm)
+            area += obs.area_mm2
+            if obs.status == NEW:
+                new.append(track_key)
+        sums.append(total)
         timepoints.append(
             Timepoint(
-                date=day,
-                disease_duration_years=_duration(onsets[0], day),
-                raynaud_duration_years=_duration(onsets[1], day),
-                lesion_count=len(seen),
-                sum_longest_diameter_mm=float(sums[-1]),
-                total_area_mm2=sum(obs.area_mm2 or 0.0 for _, obs in seen),
-                status=_series_status(sums, index, bool(new), rules),
-                new_tracks=new,
+                day,
+                _duration(onsets[0], day),
+                _duration(onsets[1], day),
+                len(seen_on[day]),
+                float(total),
+                area,
+                _series_status(sums, index, bool(new), grading),
+                new,
             )
         )
     years = [years_between(days[0], day) for day in days]

@@ -16,10 +16,11 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from operator import attrgetter
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from patients.progression import LesionIn, RadiographIn, TrackIn
@@ -52,44 +53,32 @@ Site = tuple[str, str, int | None, str, str]  # region, laterality, digit, segme
 SeriesKey = tuple[str, str]  # region, laterality
 
 
+@lru_cache(maxsize=65536, typed=True)
 def as_entered(value: float) -> Decimal:
     """The decimal a float was entered as: ``as_entered(6.1) - as_entered(4.1) == 2``.
 
     DOMAIN.md compares "the values as entered (no rounding before comparing)"; binary floats would
-    make 6.1 - 4.1 = 1.9999999999999996 and miss an inclusive 2 mm boundary.
+    make 6.1 - 4.1 = 1.9999999999999996 and miss an inclusive 2 mm boundary. Only differences
+    and sums need it: ``a < b`` on floats orders them as their entered decimals do (the shortest
+    repr of each rounds back to it, and rounding is monotonic). Cached: a cohort repeats values.
     """
     return Decimal(repr(value))
 
 
-@dataclass(frozen=True)
-class Placed:
-    """A lesion with its radiograph, its region series side and its reading position."""
+class Placed(NamedTuple):
+    """A lesion with its radiograph, its region series side and its reading position (computed
+    once: matching and grading read them for every comparison)."""
 
     lesion: LesionIn
     radiograph: RadiographIn
     laterality: str
-
-    @property
-    def day(self) -> date:
-        return self.radiograph.acquired_on
-
-    @property
-    def series(self) -> SeriesKey:
-        return (self.radiograph.body_region, self.laterality)
-
-    @property
-    def site(self) -> Site:
-        lesion = self.lesion
-        return (*self.series, lesion.digit, lesion.segment, lesion.tissue)
-
-    @property
-    def order(self) -> tuple[date, int, int, int]:
-        view_rank = VIEW_ORDER.get(self.radiograph.view.lower(), OTHER_VIEW_RANK)
-        return (self.day, view_rank, self.radiograph.id, self.lesion.id)
+    day: date
+    series: SeriesKey
+    site: Site
+    order: tuple[date, int, int, int]
 
 
-@dataclass(frozen=True)
-class MatchedTrack:
+class MatchedTrack(NamedTuple):
     """A track as matched: its database id to reuse (None: create one) and its lesions in order."""
 
     key: str
@@ -102,12 +91,27 @@ class MatchedTrack:
         return (self.site[0], self.site[1])
 
 
-@dataclass(eq=False)
+_ORDER = attrgetter("order")
+
+
 class _Forming:
-    age: tuple[int, int]  # (0, database id) for existing tracks, (1, creation number) for new
-    site: Site
-    chosen_id: int | None = None
-    members: list[Placed] = field(default_factory=list)
+    """A track being formed; ``first_day`` and ``radiographs`` keep the candidate test O(1)."""
+
+    __slots__ = ("age", "chosen_id", "first_day", "members", "radiographs", "site")
+
+    def __init__(self, age: tuple[int, int], site: Site, chosen_id: int | None = None) -> None:
+        self.age = age  # (0, database id) for existing tracks, (1, creation number) for new
+        self.site = site
+        self.chosen_id = chosen_id
+        self.members: list[Placed] = []
+        self.first_day: date | None = None
+        self.radiographs: set[int] = set()
+
+    def add(self, member: Placed) -> None:
+        self.members.append(member)
+        if self.first_day is None or member.day < self.first_day:
+            self.first_day = member.day
+        self.radiographs.add(member.radiograph.id)
 
 
 def series_keys(radiograph: RadiographIn) -> tuple[SeriesKey, ...]:
@@ -121,27 +125,47 @@ def series_keys(radiograph: RadiographIn) -> tuple[SeriesKey, ...]:
     return ((radiograph.body_region, radiograph.laterality),)
 
 
+def _is_diameter(value: object) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value) and value > 0
+
+
 def place_lesions(radiographs: Sequence[RadiographIn], lesions: Sequence[LesionIn]) -> list[Placed]:
     """Lesions with their radiograph and side, in reading order; ValueError on bad input."""
-    by_id = {radiograph.id: radiograph for radiograph in radiographs}
+    views = {}  # radiograph id -> (radiograph, view rank, its series when not bilateral)
+    for radiograph in radiographs:
+        keys = series_keys(radiograph)  # validates the radiograph's laterality
+        rank = VIEW_ORDER.get(radiograph.view.lower(), OTHER_VIEW_RANK)
+        views[radiograph.id] = (radiograph, rank, keys[0] if len(keys) == 1 else None)
     placed = []
     for lesion in lesions:
-        radiograph = by_id.get(lesion.radiograph_id)
-        if radiograph is None:
+        found = views.get(lesion.radiograph_id)
+        if found is None:
             raise ValueError(
                 UNKNOWN_RADIOGRAPH.format(lesion=lesion.id, radiograph=lesion.radiograph_id)
             )
-        diameter = lesion.longest_diameter_mm
-        if not (isinstance(diameter, int | float) and math.isfinite(diameter) and diameter > 0):
-            raise ValueError(BAD_DIAMETER.format(lesion=lesion.id, value=diameter))
-        series_keys(radiograph)  # validates the radiograph's laterality
-        side = radiograph.laterality
-        if side == BILATERAL:
-            side = lesion.laterality
-            if side not in SIDES:
-                raise ValueError(BAD_LESION_SIDE.format(lesion=lesion.id, value=side))
-        placed.append(Placed(lesion, radiograph, side))
-    return sorted(placed, key=lambda p: p.order)
+        if not _is_diameter(lesion.longest_diameter_mm):
+            raise ValueError(
+                BAD_DIAMETER.format(lesion=lesion.id, value=lesion.longest_diameter_mm)
+            )
+        radiograph, rank, series = found
+        if series is None:  # bilateral: the lesion says which side
+            if lesion.laterality not in SIDES:
+                raise ValueError(BAD_LESION_SIDE.format(lesion=lesion.id, value=lesion.laterality))
+            series = (radiograph.body_region, lesion.laterality)
+        day = radiograph.acquired_on
+        placed.append(
+            Placed(
+                lesion,
+                radiograph,
+                series[1],
+                day,
+                series,
+                (*series, lesion.digit, lesion.segment, lesion.tissue),
+                (day, rank, radiograph.id, lesion.id),
+            )
+        )
+    placed.sort(key=_ORDER)
+    return placed
 
 
 def match_tracks(placed: Sequence[Placed], tracks: Sequence[TrackIn]) -> list[MatchedTrack]:
@@ -149,17 +173,25 @@ def match_tracks(placed: Sequence[Placed], tracks: Sequence[TrackIn]) -> list[Ma
     existing = {track.id: track for track in tracks}
     forming = _chosen_tracks(placed, existing)
     chosen_ids = {track.chosen_id for track in forming}
+    by_site: dict[Site, list[_Forming]] = {}
+    for track in forming:
+        by_site.setdefault(track.site, []).append(track)
     formed: list[_Forming] = []
     for lesion in placed:
         if lesion.lesion.chosen_track_id is not None:
             continue
-        candidates = [track for track in forming if _is_candidate(track, lesion)]
+        same_site = by_site.get(lesion.site)
+        candidates = (
+            [track for track in same_site if _is_candidate(track, lesion)] if same_site else []
+        )
         if candidates:
-            _nearest(lesion, candidates).members.append(lesion)
+            _nearest(lesion, candidates).add(lesion)
         else:
-            track = _Forming(age=(1, len(formed)), site=lesion.site, members=[lesion])
+            track = _Forming(age=(1, len(formed)), site=lesion.site)
+            track.add(lesion)
             formed.append(track)
             forming.append(track)
+            by_site.setdefault(lesion.site, []).append(track)
     reused = _reuse_previous_ids(formed, existing, taken=chosen_ids)
     result = []
     new_number = 0
@@ -170,9 +202,10 @@ def match_tracks(placed: Sequence[Placed], tracks: Sequence[TrackIn]) -> list[Ma
         if existing_id is None:
             new_number += 1
         key = f"t{existing_id}" if existing_id is not None else f"new-{new_number}"
-        members = tuple(sorted(track.members, key=lambda p: p.order))
+        members = tuple(sorted(track.members, key=_ORDER))
         result.append(MatchedTrack(key, existing_id, track.site, members))
-    return sorted(result, key=lambda track: track.members[0].order)
+    result.sort(key=lambda track: track.members[0].order)
+    return result
 
 
 def _chosen_tracks(placed: Sequence[Placed], existing: dict[int, TrackIn]) -> list[_Forming]:
@@ -197,23 +230,20 @@ def _chosen_tracks(placed: Sequence[Placed], existing: dict[int, TrackIn]) -> li
         if track_id not in chosen:
             site = (track.body_region, track.laterality, track.digit, track.segment, track.tissue)
             chosen[track_id] = _Forming(age=(0, track_id), site=site, chosen_id=track_id)
-        chosen[track_id].members.append(lesion)
+        chosen[track_id].add(lesion)
     return list(chosen.values())
 
 
 def _is_candidate(track: _Forming, lesion: Placed) -> bool:
-    """Same site, already seen by this date, and not yet on this lesion's radiograph.
+    """Same site (the caller's index), already seen by this date, and not yet on this lesion's
+    radiograph.
 
     DOMAIN.md says a candidate has "no observation on that date yet", but it also makes the
     views of one date a single timepoint whose D is the largest among the views that show the
     deposit: a deposit on the PA and the oblique of one day must be one track. So the exclusion
     is read per radiograph: a track may take one lesion from each view of a date.
     """
-    return (
-        track.site == lesion.site
-        and any(member.day <= lesion.day for member in track.members)
-        and all(member.radiograph.id != lesion.radiograph.id for member in track.members)
-    )
+    return track.first_day <= lesion.day and lesion.radiograph.id not in track.radiographs
 
 
 def _nearest(lesion: Placed, candidates: list[_Forming]) -> _Forming:

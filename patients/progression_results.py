@@ -6,10 +6,11 @@ Values are kept as computed; ``to_dict`` rounds mm (and mm^2, mm/year) to 2 deci
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from patients.progression import Rules
@@ -50,8 +51,7 @@ def _years(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
-@dataclass(frozen=True)
-class TrackRef:
+class TrackRef(NamedTuple):
     """``existing_id`` None: the caller creates a track row for ``key`` (e.g. "new-1")."""
 
     key: str
@@ -61,14 +61,13 @@ class TrackRef:
         return {"key": self.key, "existing_id": self.existing_id}
 
 
-@dataclass(frozen=True)
-class Observation:
+class Observation(NamedTuple):
     date: date
     longest_diameter_mm: float | None  # None when resolved
     perpendicular_diameter_mm: float | None
     area_mm2: float | None
     status: str
-    lesion_ids: list[int] = field(default_factory=list)
+    lesion_ids: Sequence[int] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -81,8 +80,7 @@ class Observation:
         }
 
 
-@dataclass(frozen=True)
-class TrackResult:
+class TrackResult(NamedTuple):
     """``site`` is authoritative: a reused track row takes it (a lesion's site may be edited)."""
 
     ref: TrackRef
@@ -97,8 +95,7 @@ class TrackResult:
         }
 
 
-@dataclass(frozen=True)
-class Timepoint:
+class Timepoint(NamedTuple):
     date: date
     disease_duration_years: float | None  # since the first non-Raynaud manifestation (EUSTAR)
     raynaud_duration_years: float | None
@@ -106,7 +103,7 @@ class Timepoint:
     sum_longest_diameter_mm: float
     total_area_mm2: float
     status: str
-    new_tracks: list[str] = field(default_factory=list)
+    new_tracks: Sequence[str] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -19,7 +19,7 @@ from imaging.choices import TrackAssignment
 from imaging.models import CalcinosisLesion, LesionTrack
 from patients.progression import PatientProgression
 from progression.bulk_sql import update_from_values
-from progression.loading import PatientInputs
+from progression.loading import PatientInputs, stored_assignment
 from progression.models import AutoTrack
 from registry.audit import Source
 from registry.history_bulk import history_copy_created
@@ -107,13 +107,13 @@ def _assign_lesions(
     moves = []
     for inputs, result in batch:
         ids = track_ids[inputs.patient_id]
-        for lesion_id, ref in result.assignments.items():
-            stored_track, assignment = inputs.stored_assignments[lesion_id]
-            if assignment == TrackAssignment.USER:
+        assignments = result.assignments
+        for lesion in inputs.lesions:
+            if lesion.chosen_track_id is not None:  # the user's choice
                 continue
-            target = ids[ref.key]
-            if (stored_track, assignment) != (target, TrackAssignment.AUTO):
-                moves.append((lesion_id, target, TrackAssignment.AUTO))
+            target = ids[assignments[lesion.id].key]
+            if stored_assignment(lesion) != (target, TrackAssignment.AUTO):
+                moves.append((lesion.id, target, TrackAssignment.AUTO))
     update_from_values(
         CalcinosisLesion,
         ["track", "track_assignment"],

@@ -1,28 +1,36 @@
 """The engine's inputs for a batch of patients, read in four queries whatever the batch size.
 
 The pure engine (:func:`patients.progression.compute_progression`) takes plain values; this is
-the only place that turns database rows into them. Rows are read with ``values_list`` (no model
-instances): a cohort recomputation reads every lesion of the registry.
+the only place that turns database rows into them. A cohort recomputation reads every lesion of
+the registry, so rows are read with plain SQL and handed to the engine's tuples as they come:
+through the ORM (``values_list`` with its per-row converters) reading took four times as long
+as computing (3.7 s for 10,000 patients, measured). The SQL is the same on PostgreSQL and
+SQLite; SQLite returns dates and JSON as text, converted here.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
+from django.db import connection
 
 from imaging.choices import TrackAssignment
 from imaging.models import CalcinosisLesion, LesionTrack, Radiograph
 from patients.models import Patient
 from patients.partial_dates import DAY, PartialDate
 from patients.progression import LesionIn, RadiographIn, TrackIn
+from progression.models import AutoTrack
 
 
 @dataclass
 class PatientInputs:
-    """One patient's engine inputs, plus the lesions' stored track assignments (to write only
-    what changed) and the ids of the tracks the engine created earlier (to clean up)."""
+    """One patient's engine inputs, plus the ids of the tracks the engine created earlier (to
+    clean up). A lesion's stored assignment is in its input: ``chosen_track_id`` (user) or
+    ``previous_track_id`` (auto), see :func:`stored_assignment`."""
 
     patient_id: int
     first_non_raynaud_onset: date | None = None
@@ -30,7 +38,6 @@ class PatientInputs:
     radiographs: list[RadiographIn] = field(default_factory=list)
     lesions: list[LesionIn] = field(default_factory=list)
     tracks: list[TrackIn] = field(default_factory=list)
-    stored_assignments: dict[int, tuple[int | None, str]] = field(default_factory=dict)
     auto_track_ids: set[int] = field(default_factory=set)
 
     def engine_arguments(self) -> dict[str, Any]:
@@ -43,98 +50,98 @@ class PatientInputs:
         }
 
 
-def _midpoint(value: date | None, precision: str) -> date | None:
+def stored_assignment(lesion: LesionIn) -> tuple[int | None, str]:
+    """The lesion's track and assignment as stored when it was loaded."""
+    if lesion.chosen_track_id is not None:
+        return lesion.chosen_track_id, TrackAssignment.USER
+    if lesion.previous_track_id is not None:
+        return lesion.previous_track_id, TrackAssignment.AUTO
+    return None, TrackAssignment.NONE
+
+
+def _day(value: date | str | None) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _midpoint(value: date | str | None, precision: str) -> date | None:
     """DOMAIN.md: a partial onset counts from the middle of its period."""
-    return None if value is None else PartialDate(value, precision or DAY).midpoint()
+    day = _day(value)
+    return None if day is None else PartialDate(day, precision or DAY).midpoint()
 
 
 def _axis(value: Any) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    if isinstance(value, str):  # JSON as text (both backends hand it over undecoded)
+        value = json.loads(value)
     if not value:
         return None
     (x1, y1), (x2, y2) = value
     return ((float(x1), float(y1)), (float(x2), float(y2)))
 
 
+def _tables() -> dict[str, str]:
+    quote = connection.ops.quote_name
+    models = {
+        "patient": Patient,
+        "radiograph": Radiograph,
+        "lesion": CalcinosisLesion,
+        "track": LesionTrack,
+        "auto": AutoTrack,
+    }
+    return {name: quote(model._meta.db_table) for name, model in models.items()}
+
+
+def _rows(sql: str, ids: list[int]) -> list[tuple]:
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(ids=placeholders, **_tables()), ids)
+        return cursor.fetchall()
+
+
+PATIENTS_SQL = (
+    "SELECT id, first_non_raynaud_onset, first_non_raynaud_onset_precision, raynaud_onset, "
+    "raynaud_onset_precision FROM {patient} WHERE id IN ({ids})"
+)
+RADIOGRAPHS_SQL = (
+    "SELECT patient_id, id, acquired_on, body_region, laterality, pixel_spacing_row_mm, "
+    "pixel_spacing_column_mm, view FROM {radiograph} WHERE patient_id IN ({ids})"
+)
+# The columns of LesionIn in its order, after the patient's id.
+LESIONS_SQL = (
+    "SELECT r.patient_id, l.id, l.radiograph_id, l.laterality, l.digit, l.segment, l.tissue, "
+    "l.longest_diameter_mm, l.perpendicular_diameter_mm, l.longest_axis_px, "
+    f"CASE WHEN l.track_assignment = '{TrackAssignment.USER}' THEN l.track_id END, "
+    f"CASE WHEN l.track_assignment = '{TrackAssignment.AUTO}' THEN l.track_id END "
+    "FROM {lesion} l JOIN {radiograph} r ON r.id = l.radiograph_id WHERE r.patient_id IN ({ids})"
+)
+TRACKS_SQL = (
+    "SELECT t.patient_id, t.id, t.body_region, t.laterality, t.digit, t.segment, t.tissue, "
+    "a.track_id FROM {track} t LEFT JOIN {auto} a ON a.track_id = t.id "
+    "WHERE t.patient_id IN ({ids})"
+)
+
+
 def load_inputs(patient_ids: Iterable[int]) -> dict[int, PatientInputs]:
     """Inputs of the patients that exist among ``patient_ids`` (deleted ones are left out)."""
-    ids = list(patient_ids)
+    ids = sorted(set(patient_ids))
+    if not ids:
+        return {}
     inputs: dict[int, PatientInputs] = {}
-    for pk, first, first_precision, raynaud, raynaud_precision in Patient.objects.filter(
-        pk__in=ids
-    ).values_list(
-        "pk",
-        "first_non_raynaud_onset",
-        "first_non_raynaud_onset_precision",
-        "raynaud_onset",
-        "raynaud_onset_precision",
-    ):
+    for pk, first, first_precision, raynaud, raynaud_precision in _rows(PATIENTS_SQL, ids):
         inputs[pk] = PatientInputs(
             pk, _midpoint(first, first_precision), _midpoint(raynaud, raynaud_precision)
         )
     if not inputs:
         return inputs
     ids = list(inputs)
-    for pk, patient_id, day, region, side, row, column, view in Radiograph.objects.filter(
-        patient_id__in=ids
-    ).values_list(
-        "pk",
-        "patient_id",
-        "acquired_on",
-        "body_region",
-        "laterality",
-        "pixel_spacing_row_mm",
-        "pixel_spacing_column_mm",
-        "view",
-    ):
+    for patient_id, pk, day, region, side, row, column, view in _rows(RADIOGRAPHS_SQL, ids):
         spacing = None if row is None or column is None else (row, column)
-        inputs[patient_id].radiographs.append(RadiographIn(pk, day, region, side, spacing, view))
-    for row in CalcinosisLesion.objects.filter(radiograph__patient_id__in=ids).values_list(
-        "pk",
-        "radiograph_id",
-        "radiograph__patient_id",
-        "laterality",
-        "digit",
-        "segment",
-        "tissue",
-        "longest_diameter_mm",
-        "perpendicular_diameter_mm",
-        "longest_axis_px",
-        "track_id",
-        "track_assignment",
-    ):
-        pk, radiograph_id, patient_id, side, digit, segment, tissue = row[:7]
-        longest, perpendicular, axis, track_id, assignment = row[7:]
-        chosen = track_id if assignment == TrackAssignment.USER else None
-        previous = track_id if assignment == TrackAssignment.AUTO else None
-        patient = inputs[patient_id]
-        patient.lesions.append(
-            LesionIn(
-                pk,
-                radiograph_id,
-                side,
-                digit,
-                segment,
-                tissue,
-                longest,
-                perpendicular,
-                _axis(axis),
-                chosen_track_id=chosen,
-                previous_track_id=previous,
-            )
-        )
-        patient.stored_assignments[pk] = (track_id, assignment)
-    for pk, patient_id, region, side, digit, segment, tissue, auto in LesionTrack.objects.filter(
-        patient_id__in=ids
-    ).values_list(
-        "pk",
-        "patient_id",
-        "body_region",
-        "laterality",
-        "digit",
-        "segment",
-        "tissue",
-        "auto_origin__track_id",
-    ):
+        radiograph = RadiographIn(pk, _day(day), region, side, spacing, view)
+        inputs[patient_id].radiographs.append(radiograph)
+    for patient_id, *values in _rows(LESIONS_SQL, ids):
+        if values[8] is not None:
+            values[8] = _axis(values[8])
+        inputs[patient_id].lesions.append(LesionIn(*values))
+    for patient_id, pk, region, side, digit, segment, tissue, auto in _rows(TRACKS_SQL, ids):
         inputs[patient_id].tracks.append(TrackIn(pk, region, side, digit, segment, tissue))
         if auto is not None:
             inputs[patient_id].auto_track_ids.add(pk)

@@ -17,8 +17,9 @@ concurrency protocol, per patient:
 from __future__ import annotations
 
 import contextlib
+import gc
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -36,11 +37,18 @@ from progression.bulk_sql import update_from_values
 from progression.jobs import IllegalJobMove, Status, job_advance, job_move
 from progression.loading import PatientInputs, load_inputs
 from progression.models import ProgressionSnapshot, ProgressionState, RecomputeJob
-from progression.result_json import detail_json, engine_track_ids, result_json, status_value
+from progression.result_json import detail_json, engine_track_ids, status_value, stored_result
 from progression.rules import registry_rules, rules_with
 
 RuleInput = Mapping[str, object] | Rules | None
 SNAPSHOT_FIELDS = ["data_version", "status", "result", "rules", "computed_at"]
+LOCKED_FIELDS = (
+    "pk",
+    "data_version",
+    "rules",
+    "computed_at",
+    "patient__progression_state__data_version",
+)
 SWEEP_BATCHES = 50  # batches a single sweep queues at most; the next sweep does the rest
 
 
@@ -108,20 +116,30 @@ def progression_recompute_many(
     existing = list(Patient.objects.filter(pk__in=ids).values_list("pk", flat=True))
     outcome.missing = sorted(set(ids) - set(existing))
     _ensure_rows(existing)
-    with engine_writes(), transaction.atomic():
-        locked = (  # the lock covers the whole row; the stored result is not needed here
-            ProgressionSnapshot.objects.select_for_update()
+    with engine_writes(), _without_cycle_collection(), transaction.atomic():
+        # Lock the snapshot rows (not the state rows: writers bump those) and read the versions.
+        locked = (
+            ProgressionSnapshot.objects.select_for_update(of=("self",))
             .filter(pk__in=existing)
-            .only("data_version", "rules", "computed_at")
+            .order_by("pk")
+            .values_list(
+                "pk",
+                "data_version",
+                "rules",
+                "computed_at",
+                "patient__progression_state__data_version",
+            )
         )
-        snapshots = {snapshot.pk: snapshot for snapshot in locked.order_by("pk")}
-        versions = _versions(snapshots)
-        todo = [
-            pk
-            for pk, snapshot in snapshots.items()
-            if force or not _is_current(snapshot, versions[pk], rules_json)
-        ]
-        outcome.unchanged = sorted(set(snapshots) - set(todo))
+        versions: dict[int, int] = {}
+        todo = []
+        for pk, stored_version, stored_rules, computed_at, version in locked:
+            versions[pk] = version = version or 0  # no state row: never marked
+            current = (
+                computed_at is not None and stored_version >= version and stored_rules == rules_json
+            )
+            if force or not current:
+                todo.append(pk)
+        outcome.unchanged = sorted(set(versions) - set(todo))
         inputs = load_inputs(todo)
         results, failed = _compute(inputs, resolved)
         moved = {pk for pk, version in _versions(todo).items() if version != versions[pk]}
@@ -138,6 +156,20 @@ def progression_recompute_many(
             failed_version=versions[pk], last_error=message[:300]
         )
     return outcome
+
+
+@contextlib.contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector while a batch is loaded, computed and stored: the engine's
+    values are acyclic (freed by reference counting), and the collector kept rescanning the
+    batch's hundreds of thousands of live objects (15 % of a cohort recomputation, measured)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _compute(
@@ -161,7 +193,7 @@ def _store_snapshots(
     "<=": never over a newer result (the lock already prevents it: a safeguard)."""
     now = timezone.now()
     rows = [
-        (pk, version, status_value(result), result_json(result, track_ids), rules_json, now)
+        (pk, version, status_value(result), stored_result(result, track_ids), rules_json, now)
         for pk, version, result, track_ids in computed
     ]
     update_from_values(
@@ -170,14 +202,21 @@ def _store_snapshots(
 
 
 def _ensure_rows(patient_ids: list[int]) -> None:
-    """The state row (a never-marked patient counts as dirty) and the snapshot row to lock."""
+    """The state row (a never-marked patient counts as dirty) and the snapshot row to lock;
+    after the first computation both exist, and this is two small reads."""
     now = timezone.now()
+    missing = set(patient_ids) - set(
+        ProgressionState.objects.filter(pk__in=patient_ids).values_list("pk", flat=True)
+    )
     ProgressionState.objects.bulk_create(
-        [ProgressionState(patient_id=pk, dirty_since=now) for pk in patient_ids],
+        [ProgressionState(patient_id=pk, dirty_since=now) for pk in sorted(missing)],
         ignore_conflicts=True,
     )
+    missing = set(patient_ids) - set(
+        ProgressionSnapshot.objects.filter(pk__in=patient_ids).values_list("pk", flat=True)
+    )
     ProgressionSnapshot.objects.bulk_create(
-        [ProgressionSnapshot(patient_id=pk) for pk in patient_ids], ignore_conflicts=True
+        [ProgressionSnapshot(patient_id=pk) for pk in sorted(missing)], ignore_conflicts=True
     )
 
 
@@ -187,23 +226,13 @@ def _versions(patient_ids: Iterable[int]) -> dict[int, int]:
     )
 
 
-def _is_current(snapshot: ProgressionSnapshot, version: int, rules_json: dict) -> bool:
-    return (
-        snapshot.computed_at is not None
-        and snapshot.data_version >= version
-        and snapshot.rules == rules_json
-    )
-
-
 def _mark_clean(versions: Mapping[int, int]) -> None:
     """Clear the dirty mark of patients still at the version just stored."""
-    if not versions:
-        return
-    condition = Q()
-    for pk, version in versions.items():
-        condition |= Q(pk=pk, data_version=version)
-    ProgressionState.objects.filter(condition).update(
-        dirty_since=None, failed_version=None, last_error=""
+    update_from_values(
+        ProgressionState,
+        ["dirty_since", "failed_version", "last_error"],
+        [(pk, None, None, "", version) for pk, version in versions.items()],
+        match=["data_version"],
     )
 
 
@@ -260,7 +289,7 @@ def progression_detail(*, patient_id: int, rules: RuleInput = None) -> dict[str,
             computed_at=timezone.now(),
             stale=False,
             rules=wanted.as_dict(),
-            result=result_json(result, engine_track_ids(result)),
+            result=stored_result(result, engine_track_ids(result)),
         )
     snapshot = ProgressionSnapshot.objects.filter(pk=patient_id, computed_at__isnull=False).first()
     if snapshot is None:
@@ -274,7 +303,7 @@ def progression_detail(*, patient_id: int, rules: RuleInput = None) -> dict[str,
                 computed_at=timezone.now(),
                 stale=False,
                 rules=registry.as_dict(),
-                result=result_json(result, engine_track_ids(result)),
+                result=stored_result(result, engine_track_ids(result)),
             )
     version = _versions([patient_id]).get(patient_id, 0)
     return detail_json(
@@ -327,7 +356,7 @@ def cohort_recompute_run(
     rules = Rules.from_mapping(job.rules)
     cursor, done = job.cursor, job.done
     started = time.monotonic()
-    batch = settings.REGISTRY_PROGRESSION_BATCH_SIZE
+    batch = settings.REGISTRY_PROGRESSION_JOB_BATCH_SIZE
     scope = Patient.objects.filter(pk__lte=job.scope_last_patient_id).order_by("pk")
     while True:
         ids = list(scope.filter(pk__gt=cursor).values_list("pk", flat=True)[:batch])

@@ -253,6 +253,9 @@ REGISTRY_PROGRESSION_DEBOUNCE_SECONDS = env.float(
 )
 # Patients loaded, computed and written together (a few queries per batch, not per patient).
 REGISTRY_PROGRESSION_BATCH_SIZE = env.int("REGISTRY_PROGRESSION_BATCH_SIZE", default=200)
+# A cohort job's batches: larger, as every batch costs a dozen statements whatever its size
+# (one batch of 1,000 patients holds ~24,000 lesions in memory, a few MB).
+REGISTRY_PROGRESSION_JOB_BATCH_SIZE = env.int("REGISTRY_PROGRESSION_JOB_BATCH_SIZE", default=1000)
 # A cohort task works this long, then re-enqueues itself: it must stay well under the visibility
 # timeout, or Redis hands the still-running task to a second worker.
 REGISTRY_PROGRESSION_JOB_SLICE_SECONDS = env.float(

@@ -24,7 +24,7 @@ from imaging.models import CalcinosisLesion
 from imaging.services import lesion_save
 from patients.models import Patient
 from progression.models import ProgressionSnapshot, ProgressionState, RecomputeJob
-from progression.result_json import engine_track_ids, result_json
+from progression.result_json import engine_track_ids, series_json, stored_result
 from progression.services import cohort_recompute_start, progression_compute
 from registry.celery import app as celery_app
 from tests import factories
@@ -127,7 +127,7 @@ def current_snapshot(patient: Patient) -> ProgressionSnapshot | None:
 
 
 def left_hand(snapshot: ProgressionSnapshot) -> list[tuple[float, str]]:
-    timepoints = snapshot.result["series"][0]["timepoints"]
+    timepoints = series_json(snapshot.result)[0]["timepoints"]
     return [(tp["sum_longest_diameter_mm"], tp["status"]) for tp in timepoints]
 
 
@@ -174,7 +174,7 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_job_completes(
 ):
     publish_to(main_redis)
     bulk_cohort(KILL_DRILL_PATIENTS)
-    settings = {"REGISTRY_PROGRESSION_BATCH_SIZE": "10"}
+    settings = {"REGISTRY_PROGRESSION_JOB_BATCH_SIZE": "10"}
     first = workers(database_url, main_redis, **settings)
     job = cohort_recompute_start()
 
@@ -210,7 +210,7 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_job_completes(
     sample = Patient.objects.order_by("pk")[KILL_DRILL_PATIENTS // 2]
     fresh = progression_compute(patient_id=sample.pk)
     stored = ProgressionSnapshot.objects.get(pk=sample.pk)
-    assert stored.result == result_json(fresh, engine_track_ids(fresh))
+    assert stored.result == stored_result(fresh, engine_track_ids(fresh))
     assert all(current_snapshot(patient) for patient in Patient.objects.order_by("?")[:20])
 
 

@@ -15,6 +15,7 @@ from imaging.models import CalcinosisLesion
 from imaging.services import lesion_save
 from progression import enqueue, services
 from progression.models import ProgressionSnapshot, ProgressionState
+from progression.result_json import series_json
 from tests import factories
 
 DEADLINE_SECONDS = 10
@@ -100,5 +101,5 @@ def test_concurrent_recomputations_and_a_writer_store_the_newest_data(postgres, 
     snapshot = ProgressionSnapshot.objects.get(pk=patient.pk)
     state = ProgressionState.objects.get(pk=patient.pk)
     assert snapshot.data_version == state.data_version and state.dirty_since is None
-    timepoint = snapshot.result["series"][0]["timepoints"][0]
+    timepoint = series_json(snapshot.result)[0]["timepoints"][0]
     assert timepoint["sum_longest_diameter_mm"] == 9.0

@@ -36,7 +36,7 @@ def five_patients(commit) -> list[Patient]:
 
 
 def test_job_runs_in_batches_within_its_time_budget_and_resumes(five_patients, settings):
-    settings.REGISTRY_PROGRESSION_BATCH_SIZE = 2
+    settings.REGISTRY_PROGRESSION_JOB_BATCH_SIZE = 2
     job = cohort_recompute_start(enqueue_job=False)
     assert (job.status, job.done, job.total) == ("pending", 0, 5)
     # A zero budget stops after the first batch: 2 of 5 done, the cursor on the 2nd patient.

@@ -20,6 +20,7 @@ from patients.services import patient_delete, patient_save
 from progression import services
 from progression.enqueue import bump_data_version
 from progression.models import AutoTrack, ProgressionSnapshot, ProgressionState
+from progression.result_json import series_json
 from progression.services import (
     progression_detail,
     progression_recompute,
@@ -225,7 +226,7 @@ def test_a_burst_of_commits_queues_one_task_while_one_is_pending(commit, broker,
     assert state(patient).recompute_pending
     recompute_patient.run(patient.pk)  # a worker takes it: later changes must queue again
     assert not state(patient).recompute_pending
-    assert snapshot(patient).result["series"][0]["timepoints"][0]["lesion_count"] == 5
+    assert series_json(snapshot(patient).result)[0]["timepoints"][0]["lesion_count"] == 5
     commit(factories.make_lesion, radiograph, longest_diameter_mm=8.0)
     commit(factories.make_lesion, radiograph, longest_diameter_mm=9.0)
     # Soon after the last enqueue: one trailing task, due when the 5 s window ends.
