@@ -6,15 +6,25 @@ workers running the same job (a redelivered task) cannot both finish it or reviv
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from progression.models import RecomputeJob
 from registry.job_moves import IllegalJobMove, move_job
 
-__all__ = ["ALLOWED_MOVES", "ILLEGAL_MOVE", "IllegalJobMove", "Status", "job_advance", "job_move"]
+__all__ = [
+    "ALLOWED_MOVES",
+    "ILLEGAL_MOVE",
+    "IllegalJobMove",
+    "Status",
+    "job_advance",
+    "job_move",
+    "job_settle",
+]
 
 Status = RecomputeJob.Status
 
@@ -33,14 +43,41 @@ def job_move(job_id: int, target: str, **fields: Any) -> None:
     move_job(RecomputeJob, ALLOWED_MOVES, ILLEGAL_MOVE, job_id, target, **fields)
 
 
-def job_advance(job_id: int, *, cursor: int, to_cursor: int, done: int, failures: int) -> bool:
+def job_advance(
+    job_id: int,
+    *,
+    cursor: int,
+    to_cursor: int,
+    done: int,
+    failures: int,
+    parent_id: int | None = None,
+) -> bool:
     """Record a finished batch, only if nobody else advanced the job meanwhile (a redelivered
-    task running the same batch): False tells the caller to stop, the other run goes on."""
-    return bool(
-        RecomputeJob.objects.filter(pk=job_id, status=Status.RUNNING, cursor=cursor).update(
-            cursor=to_cursor,
-            done=F("done") + done,
-            failures=F("failures") + failures,
-            heartbeat_at=timezone.now(),
-        )
-    )
+    task running the same batch): False tells the caller to stop, the other run goes on. A part
+    adds the batch to its parent job in the same transaction."""
+    now = timezone.now()
+    counts = {"done": F("done") + done, "failures": F("failures") + failures, "heartbeat_at": now}
+    with transaction.atomic():
+        advanced = RecomputeJob.objects.filter(
+            pk=job_id, status=Status.RUNNING, cursor=cursor
+        ).update(cursor=to_cursor, **counts)
+        if advanced and parent_id is not None:
+            RecomputeJob.objects.filter(pk=parent_id).update(**counts)
+    return bool(advanced)
+
+
+def job_settle(parent_id: int) -> None:
+    """End a job split into parts once every part has ended: failed (with the first part's
+    error) if a part failed, else succeeded. Parts ending together serialise on the parent's
+    row, so whichever looks last sees every part's end."""
+    with transaction.atomic():
+        list(RecomputeJob.objects.select_for_update().filter(pk=parent_id).values_list("pk"))
+        parts = RecomputeJob.objects.filter(parent_id=parent_id)
+        if parts.filter(status__in=[Status.PENDING, Status.RUNNING]).exists():
+            return
+        error = parts.filter(status=Status.FAILED).order_by("pk").values_list("error", flat=True)
+        with contextlib.suppress(IllegalJobMove):
+            if error:
+                job_move(parent_id, Status.FAILED, error=error[0])
+            else:
+                job_move(parent_id, Status.SUCCEEDED, total=F("done"))

@@ -126,6 +126,10 @@ class RecomputeJob(models.Model):
     Patients are processed in primary-key order up to ``scope_last_patient_id`` (the largest id
     when the job started); ``cursor`` is the last id done, so a task killed mid-batch resumes
     where the last committed batch ended. Status moves only through :mod:`progression.jobs`.
+
+    On a broker, a job is split into ``parts``: jobs over contiguous ranges of patients, each run
+    by its own task, so that every process of the workers takes a share. The job itself then has
+    no task: its parts add their progress to it, and the last part to end settles it.
     """
 
     class Status(models.TextChoices):
@@ -150,6 +154,14 @@ class RecomputeJob(models.Model):
         null=True,
         blank=True,
         related_name="progression_jobs",
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="parts",
+        help_text="The cohort job this is a part of: a range of patients run by its own task.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from patients.models import Patient
@@ -34,9 +32,8 @@ from patients.progression import PatientProgression, Rules, compute_progression
 from progression import enqueue
 from progression.assignments import engine_writes, persist_assignments
 from progression.bulk_sql import update_from_values
-from progression.jobs import IllegalJobMove, Status, job_advance, job_move
 from progression.loading import PatientInputs, load_inputs
-from progression.models import ProgressionSnapshot, ProgressionState, RecomputeJob
+from progression.models import ProgressionSnapshot, ProgressionState
 from progression.result_json import detail_json, engine_track_ids, status_value, stored_result
 from progression.rules import registry_rules, rules_with
 
@@ -247,6 +244,7 @@ def progression_mark_dirty(*, patient_id: int, create_state: bool = True) -> Non
 def progression_sweep(*, limit: int | None = None) -> dict[str, int]:
     """Queue every patient whose data changed since its snapshot (and patients never computed),
     in batches; resume cohort jobs that show no sign of life. Run by celery beat."""
+    from progression.cohort_jobs import resume_stalled_jobs
     from progression.tasks import recompute_patients
 
     batch = settings.REGISTRY_PROGRESSION_BATCH_SIZE
@@ -273,7 +271,7 @@ def progression_sweep(*, limit: int | None = None) -> dict[str, int]:
             ProgressionState.objects.filter(pk__in=rest).update(recompute_pending=False)
             break
         queued += len(chunk)
-    return {"adopted": len(adopted), "queued": queued, "resumed_jobs": _resume_stalled_jobs(now)}
+    return {"adopted": len(adopted), "queued": queued, "resumed_jobs": resume_stalled_jobs(now)}
 
 
 def progression_detail(*, patient_id: int, rules: RuleInput = None) -> dict[str, Any]:
@@ -313,88 +311,3 @@ def progression_detail(*, patient_id: int, rules: RuleInput = None) -> dict[str,
         rules=snapshot.rules,
         result=snapshot.result,
     )
-
-
-def cohort_recompute_start(
-    *, rules: RuleInput = None, user: Any = None, enqueue_job: bool = True
-) -> RecomputeJob:
-    """Create a job recomputing every patient (as of now) under ``rules`` and queue it after
-    commit (without a broker it runs in-process at commit). ``enqueue_job=False`` leaves the
-    running to the caller (``recompute_progression --sync``)."""
-    from progression.tasks import run_cohort_recompute
-
-    resolved = rules_with(rules)
-    with transaction.atomic():
-        scope = Patient.objects.aggregate(last=Max("pk"), total=Count("pk"))
-        job = RecomputeJob.objects.create(
-            rules=resolved.as_dict(),
-            total=scope["total"],
-            scope_last_patient_id=scope["last"] or 0,
-            created_by=user if getattr(user, "pk", None) else None,
-        )
-        if enqueue_job:
-
-            def after_commit() -> None:  # not a partial: Django logs its __qualname__
-                enqueue.send(run_cohort_recompute, (job.pk,))
-
-            transaction.on_commit(after_commit, robust=True)
-    return job
-
-
-def cohort_recompute_run(
-    *,
-    job_id: int,
-    time_budget_s: float | None = None,
-    on_progress: Callable[[int, int], None] | None = None,
-) -> bool:
-    """Work through the job's patients in batches from its cursor; True when the job is over
-    (or another run of it has taken over), False when ``time_budget_s`` ran out first."""
-    job = RecomputeJob.objects.get(pk=job_id)
-    if job.is_finished:
-        return True
-    job_move(job_id, Status.RUNNING)
-    rules = Rules.from_mapping(job.rules)
-    cursor, done = job.cursor, job.done
-    started = time.monotonic()
-    batch = settings.REGISTRY_PROGRESSION_JOB_BATCH_SIZE
-    scope = Patient.objects.filter(pk__lte=job.scope_last_patient_id).order_by("pk")
-    while True:
-        ids = list(scope.filter(pk__gt=cursor).values_list("pk", flat=True)[:batch])
-        if not ids:
-            # A redelivered run of the same job may have finished it first.
-            with contextlib.suppress(IllegalJobMove):
-                job_move(job_id, Status.SUCCEEDED, total=F("done"))
-            return True
-        outcome = progression_recompute_many(patient_ids=ids, rules=rules, force=True)
-        failures = len(outcome.failed)
-        if not job_advance(
-            job_id, cursor=cursor, to_cursor=ids[-1], done=len(ids), failures=failures
-        ):
-            return True
-        cursor, done = ids[-1], done + len(ids)
-        if on_progress is not None:
-            on_progress(done, job.total)
-        if time_budget_s is not None and time.monotonic() - started >= time_budget_s:
-            return False
-
-
-def cohort_recompute_fail(*, job_id: int, error: str) -> None:
-    """Mark the job failed with ``error`` unless it is already over."""
-    with contextlib.suppress(IllegalJobMove):
-        job_move(job_id, Status.FAILED, error=error[:2000])
-
-
-def _resume_stalled_jobs(now) -> int:
-    """Queue again the unfinished jobs with no progress for a long time (their task was lost:
-    broker flushed, enqueue failed while it was down). Resuming is safe: see job_advance."""
-    from progression.tasks import run_cohort_recompute
-
-    stalled_before = now - timedelta(seconds=settings.REGISTRY_PROGRESSION_REQUEUE_AFTER_SECONDS)
-    stalled = RecomputeJob.objects.filter(status__in=[Status.PENDING, Status.RUNNING]).filter(
-        Q(heartbeat_at__lt=stalled_before) | Q(heartbeat_at=None, created_at__lt=stalled_before)
-    )
-    resumed = 0
-    for job_id in stalled.values_list("pk", flat=True):
-        RecomputeJob.objects.filter(pk=job_id).update(heartbeat_at=now)
-        resumed += enqueue.send(run_cohort_recompute, (job_id,))
-    return resumed

@@ -12,7 +12,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
-from progression import services
+from progression import cohort_jobs, services
 from progression.enqueue import send
 
 RETRY = {
@@ -48,15 +48,17 @@ def run_cohort_recompute(self, job_id: int) -> None:
     failure handler), so a job never stays "running" after its last attempt."""
     budget = None if self.request.is_eager else settings.REGISTRY_PROGRESSION_JOB_SLICE_SECONDS
     try:
-        finished = services.cohort_recompute_run(job_id=job_id, time_budget_s=budget)
+        finished = cohort_jobs.cohort_recompute_run(job_id=job_id, time_budget_s=budget)
     except DatabaseError as error:
         if self.request.is_eager or self.request.retries >= self.max_retries:
-            services.cohort_recompute_fail(job_id=job_id, error=f"{type(error).__name__}: {error}")
+            cohort_jobs.cohort_recompute_fail(
+                job_id=job_id, error=f"{type(error).__name__}: {error}"
+            )
             raise
         countdown = min(RETRY["retry_backoff_max"], 2**self.request.retries)
         raise self.retry(exc=error, countdown=countdown) from error
     except Exception as error:
-        services.cohort_recompute_fail(job_id=job_id, error=f"{type(error).__name__}: {error}")
+        cohort_jobs.cohort_recompute_fail(job_id=job_id, error=f"{type(error).__name__}: {error}")
         raise
     if not finished:
         send(run_cohort_recompute, (job_id,))

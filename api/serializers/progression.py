@@ -94,6 +94,7 @@ class RecomputeJobSerializer(serializers.ModelSerializer):
             "total",
             "failures",
             "progress",
+            "parent",
             "rules",
             "error",
             "created_at",

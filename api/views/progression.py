@@ -21,9 +21,10 @@ from api.serializers.progression import (
 from patients.models import Patient
 from patients.progression import RULE_KEYS, Rules
 from progression.charts import kaplan_meier_chart_svg, progression_chart_svg
+from progression.cohort_jobs import cohort_recompute_start
 from progression.cohort_summary import cohort_progression_summary
 from progression.models import RecomputeJob
-from progression.services import cohort_recompute_start, progression_detail
+from progression.services import progression_detail
 
 RULE_PARAMETERS = [
     OpenApiParameter(
@@ -166,6 +167,8 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         jobs = self.queryset.all()
+        if self.action == "list":  # a job's parts are readable by id, listed only in its place
+            jobs = jobs.filter(parent__isnull=True)
         if getattr(self, "swagger_fake_view", False):
             return jobs
         if self.request.user.is_superuser:

@@ -4,6 +4,7 @@ The embedded default needs no service: SQLite and Celery tasks executed in-proce
 Set ``DATABASE_URL`` and ``CELERY_BROKER_URL`` to run on PostgreSQL and a real broker.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -256,6 +257,11 @@ REGISTRY_PROGRESSION_BATCH_SIZE = env.int("REGISTRY_PROGRESSION_BATCH_SIZE", def
 # A cohort job's batches: larger, as every batch costs a dozen statements whatever its size
 # (one batch of 1,000 patients holds ~24,000 lesions in memory, a few MB).
 REGISTRY_PROGRESSION_JOB_BATCH_SIZE = env.int("REGISTRY_PROGRESSION_JOB_BATCH_SIZE", default=1000)
+# A cohort job on a broker is split into this many parts, one task each: as many as the worker
+# processes that should share it (a worker's default concurrency is the machine's CPU count).
+REGISTRY_PROGRESSION_JOB_PARTS = env.int(
+    "REGISTRY_PROGRESSION_JOB_PARTS", default=os.cpu_count() or 1
+)
 # A cohort task works this long, then re-enqueues itself: it must stay well under the visibility
 # timeout, or Redis hands the still-running task to a second worker.
 REGISTRY_PROGRESSION_JOB_SLICE_SECONDS = env.float(

@@ -23,9 +23,10 @@ from benchmarks.progression_data import bulk_cohort
 from imaging.models import CalcinosisLesion
 from imaging.services import lesion_save
 from patients.models import Patient
+from progression.cohort_jobs import cohort_recompute_start
 from progression.models import ProgressionSnapshot, ProgressionState, RecomputeJob
 from progression.result_json import engine_track_ids, series_json, stored_result
-from progression.services import cohort_recompute_start, progression_compute
+from progression.services import progression_compute
 from registry.celery import app as celery_app
 from tests import factories
 from tests.conftest import missing_service

@@ -10,11 +10,14 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from patients.models import Patient
+from progression.cohort_jobs import (
+    cohort_recompute_fail,
+    cohort_recompute_run,
+    cohort_recompute_start,
+)
 from progression.jobs import ILLEGAL_MOVE, IllegalJobMove, job_advance, job_move
 from progression.models import ProgressionSnapshot, RecomputeJob
 from progression.services import (
-    cohort_recompute_run,
-    cohort_recompute_start,
     progression_detail,
     progression_sweep,
 )
@@ -100,12 +103,12 @@ def test_illegal_moves_are_refused(start, target):
 
 
 def test_an_unexpected_error_marks_the_job_failed(five_patients, monkeypatch):
-    from progression import services
+    from progression import cohort_jobs
 
     def broken(**kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "progression_recompute_many", broken)
+    monkeypatch.setattr(cohort_jobs, "progression_recompute_many", broken)
     job = cohort_recompute_start(enqueue_job=False)
     with pytest.raises(RuntimeError):
         run_cohort_recompute.apply(args=(job.pk,))
@@ -120,6 +123,58 @@ def test_the_sweep_resumes_a_job_whose_task_was_lost(five_patients):
     assert progression_sweep()["resumed_jobs"] == 1
     job.refresh_from_db()
     assert (job.status, job.done) == ("succeeded", 5)
+
+
+def test_a_job_in_parts_shares_the_patients_and_settles_when_the_last_part_ends(
+    five_patients, commit, settings
+):
+    """5 patients, batches of 2, 2 parts: the first takes 5 * 1 // 2 = 2 patients, the second
+    the other 3; each patient is recomputed once, and the job counts all 5."""
+    settings.REGISTRY_PROGRESSION_JOB_BATCH_SIZE = 2
+    job = commit(cohort_recompute_start, rules={"progression_fraction": 0.3}, parts=2)
+    parts = list(job.parts.order_by("pk"))  # run in-process at commit, part after part
+    assert [(part.scope_last_patient_id, part.done, part.total) for part in parts] == [
+        (five_patients[1].pk, 2, 2),
+        (five_patients[4].pk, 3, 3),
+    ]
+    job.refresh_from_db()
+    assert (job.status, job.done, job.total, job.failures) == ("succeeded", 5, 5, 0)
+    assert [part.status for part in job.parts.all()] == ["succeeded", "succeeded"]
+    stored = ProgressionSnapshot.objects.filter(rules__progression_fraction=0.3)
+    assert stored.count() == 5
+
+
+def test_a_failed_part_fails_its_job_once_every_part_has_ended(five_patients, settings):
+    settings.REGISTRY_PROGRESSION_JOB_BATCH_SIZE = 2
+    job = cohort_recompute_start(enqueue_job=True, parts=2)  # not committed: nothing ran
+    first, second = job.parts.order_by("pk")
+    assert (first.cursor, second.cursor) == (0, five_patients[1].pk)
+    cohort_recompute_run(job_id=second.pk)
+    cohort_recompute_fail(job_id=first.pk, error="RuntimeError: disk full")
+    job.refresh_from_db()
+    assert (job.status, job.error, job.done) == ("failed", "RuntimeError: disk full", 3)
+
+
+def test_a_part_still_running_keeps_its_job_running(five_patients, settings):
+    settings.REGISTRY_PROGRESSION_JOB_BATCH_SIZE = 2
+    job = cohort_recompute_start(enqueue_job=True, parts=2)
+    first, second = job.parts.order_by("pk")
+    assert cohort_recompute_run(job_id=first.pk) is True  # its 2 patients, then its end
+    assert cohort_recompute_run(job_id=second.pk, time_budget_s=0) is False  # 2 of 3
+    job.refresh_from_db()
+    assert (job.status, job.done) == ("running", 4)
+    # The second part's task was lost: the sweep resumes the part, not the job (it has none).
+    RecomputeJob.objects.filter(pk__in=[job.pk, second.pk]).update(heartbeat_at=None)
+    RecomputeJob.objects.update(created_at=timezone.now() - timedelta(hours=1))
+    assert progression_sweep()["resumed_jobs"] == 1
+    job.refresh_from_db()
+    assert (job.status, job.done) == ("succeeded", 5)
+
+
+def test_a_small_cohort_is_not_split(five_patients, settings):
+    settings.REGISTRY_PROGRESSION_JOB_BATCH_SIZE = 1000  # 5 patients: one batch, one task
+    job = cohort_recompute_start(enqueue_job=True, parts=4)
+    assert not job.parts.exists()
 
 
 # --- manage.py recompute_progression ----------------------------------------------------------

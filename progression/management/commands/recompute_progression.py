@@ -16,7 +16,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from patients.models import Patient
-from progression import services
+from progression import cohort_jobs, services
 from progression.models import RecomputeJob
 from progression.rules import parse_rule_pairs, rules_with
 from registry.audit import Source, audit_context
@@ -82,18 +82,18 @@ class Command(BaseCommand):
         from celery import current_app
 
         sync = sync or current_app.conf.task_always_eager
-        job = services.cohort_recompute_start(rules=rules, enqueue_job=not sync)
+        job = cohort_jobs.cohort_recompute_start(rules=rules, enqueue_job=not sync)
         bar = ProgressBar(self.stderr, "patients")
         started = time.perf_counter()
         try:
             if sync:
-                services.cohort_recompute_run(job_id=job.pk, on_progress=bar)
+                cohort_jobs.cohort_recompute_run(job_id=job.pk, on_progress=bar)
             else:
                 self.stderr.write(f"Job {job.pk} queued; following its progress (Ctrl-C to stop).")
                 self._follow(job.pk, bar)
         except Exception as error:
             if sync:
-                services.cohort_recompute_fail(
+                cohort_jobs.cohort_recompute_fail(
                     job_id=job.pk, error=f"{type(error).__name__}: {error}"
                 )
             raise
