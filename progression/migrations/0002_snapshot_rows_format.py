@@ -10,7 +10,7 @@ from django.utils import timezone
 def forget_old_snapshots(apps, schema_editor):
     snapshot = apps.get_model("progression", "ProgressionSnapshot")
     state = apps.get_model("progression", "ProgressionState")
-    old = snapshot.objects.filter(computed_at__isnull=False).exclude(result__format=2)
+    old = snapshot.objects.filter(computed_at__isnull=False).exclude(result__has_key="format")
     patient_ids = list(old.values_list("pk", flat=True))
     for start in range(0, len(patient_ids), 1000):
         chunk = patient_ids[start : start + 1000]
