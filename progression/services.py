@@ -119,13 +119,7 @@ def progression_recompute_many(
             ProgressionSnapshot.objects.select_for_update(of=("self",))
             .filter(pk__in=existing)
             .order_by("pk")
-            .values_list(
-                "pk",
-                "data_version",
-                "rules",
-                "computed_at",
-                "patient__progression_state__data_version",
-            )
+            .values_list(*LOCKED_FIELDS)
         )
         versions: dict[int, int] = {}
         todo = []
