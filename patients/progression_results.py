@@ -43,11 +43,13 @@ SEVERITY = (
 )
 
 
-def _mm(value: float | None) -> float | None:
+def round_mm(value: float | None) -> float | None:
+    """mm, mm^2 and mm/year as results show them: 2 decimals."""
     return None if value is None else round(value, 2)
 
 
-def _years(value: float | None) -> float | None:
+def round_years(value: float | None) -> float | None:
+    """Years as results show them: 3 decimals."""
     return None if value is None else round(value, 3)
 
 
@@ -72,9 +74,9 @@ class Observation(NamedTuple):
     def to_dict(self) -> dict[str, Any]:
         return {
             "date": self.date.isoformat(),
-            "longest_diameter_mm": _mm(self.longest_diameter_mm),
-            "perpendicular_diameter_mm": _mm(self.perpendicular_diameter_mm),
-            "area_mm2": _mm(self.area_mm2),
+            "longest_diameter_mm": round_mm(self.longest_diameter_mm),
+            "perpendicular_diameter_mm": round_mm(self.perpendicular_diameter_mm),
+            "area_mm2": round_mm(self.area_mm2),
             "status": str(self.status),
             "lesion_ids": list(self.lesion_ids),
         }
@@ -108,11 +110,11 @@ class Timepoint(NamedTuple):
     def to_dict(self) -> dict[str, Any]:
         return {
             "date": self.date.isoformat(),
-            "disease_duration_years": _years(self.disease_duration_years),
-            "raynaud_duration_years": _years(self.raynaud_duration_years),
+            "disease_duration_years": round_years(self.disease_duration_years),
+            "raynaud_duration_years": round_years(self.raynaud_duration_years),
             "lesion_count": self.lesion_count,
-            "sum_longest_diameter_mm": _mm(self.sum_longest_diameter_mm),
-            "total_area_mm2": _mm(self.total_area_mm2),
+            "sum_longest_diameter_mm": round_mm(self.sum_longest_diameter_mm),
+            "total_area_mm2": round_mm(self.total_area_mm2),
             "status": str(self.status),
             "new_tracks": list(self.new_tracks),
         }
@@ -132,9 +134,9 @@ class SeriesResult:
             "body_region": self.body_region,
             "laterality": self.laterality,
             "timepoints": [timepoint.to_dict() for timepoint in self.timepoints],
-            "growth_rate_mm_per_year": _mm(self.growth_rate_mm_per_year),
-            "time_to_progression_years": _years(self.time_to_progression_years),
-            "censored_at_years": _years(self.censored_at_years),
+            "growth_rate_mm_per_year": round_mm(self.growth_rate_mm_per_year),
+            "time_to_progression_years": round_years(self.time_to_progression_years),
+            "censored_at_years": round_years(self.censored_at_years),
         }
 
 

@@ -3,11 +3,12 @@
 Stored form (``ProgressionSnapshot.result``, ``"format": 2``): the engine's ``series`` and
 ``tracks`` as rows of values, in the column orders below, with each track's engine key (``t12``,
 ``new-1``) resolved to the database id it got, so that ``new_tracks`` and the tracks' ``key``
-name the rows the API lists. Values are rounded as ``to_dict`` rounds them (mm and mm^2 to 2
-decimals, years to 3). Rows instead of one object per observation: a cohort recomputation writes
-every patient's snapshot, and the objects' repeated keys made the documents 5.7 kB a patient
-against 2 kB, with PostgreSQL's jsonb parsing and compressing them (0.33 s per 2,000 patients
-against 0.19 s, measured). :func:`series_json` and :func:`tracks_json` give the API's objects.
+name the rows the API lists. Values are rounded as ``to_dict`` rounds them, by the same
+functions (mm and mm^2 to 2 decimals, years to 3). Rows instead of one object per observation:
+a cohort recomputation writes every patient's snapshot, and the objects' repeated keys made the
+documents 5.7 kB a patient against 2 kB, with PostgreSQL's jsonb parsing and compressing them
+(0.33 s per 2,000 patients against 0.19 s, measured). :func:`series_json` and
+:func:`tracks_json` give the API's objects.
 
 A result computed on the fly (rule overrides, not stored) keeps ``new-N`` keys with ``id`` null
 for tracks that do not exist in the database.
@@ -21,6 +22,7 @@ from typing import Any
 
 from patients.cohort import NO_RADIOGRAPH
 from patients.progression import PatientProgression, Rules, SeriesResult, Timepoint
+from patients.progression_results import round_mm, round_years
 
 FORMAT = 2
 SERIES_COLUMNS = (
@@ -53,14 +55,6 @@ OBSERVATION_COLUMNS = (
 SITE_COLUMNS = TRACK_COLUMNS[2:]
 
 
-def _mm(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
-
-
-def _years(value: float | None) -> float | None:
-    return None if value is None else round(value, 3)
-
-
 def status_value(result: PatientProgression) -> str:
     """The patient's status as stored and served; ``no_radiograph`` when the engine says None."""
     return NO_RADIOGRAPH if result.status is None else str(result.status)
@@ -84,17 +78,17 @@ def stored_result(
         [
             one.body_region,
             one.laterality,
-            _mm(one.growth_rate_mm_per_year),
-            _years(one.time_to_progression_years),
-            _years(one.censored_at_years),
+            round_mm(one.growth_rate_mm_per_year),
+            round_years(one.time_to_progression_years),
+            round_years(one.censored_at_years),
             [
                 [
                     day(tp.date),
-                    _years(tp.disease_duration_years),
-                    _years(tp.raynaud_duration_years),
+                    round_years(tp.disease_duration_years),
+                    round_years(tp.raynaud_duration_years),
                     tp.lesion_count,
-                    _mm(tp.sum_longest_diameter_mm),
-                    _mm(tp.total_area_mm2),
+                    round_mm(tp.sum_longest_diameter_mm),
+                    round_mm(tp.total_area_mm2),
                     tp.status,
                     [keys.get(key, key) for key in tp.new_tracks],
                 ]
@@ -111,9 +105,9 @@ def stored_result(
             [
                 [
                     day(obs.date),
-                    _mm(obs.longest_diameter_mm),
-                    _mm(obs.perpendicular_diameter_mm),
-                    _mm(obs.area_mm2),
+                    round_mm(obs.longest_diameter_mm),
+                    round_mm(obs.perpendicular_diameter_mm),
+                    round_mm(obs.area_mm2),
                     obs.status,
                     list(obs.lesion_ids),
                 ]
