@@ -19,7 +19,7 @@ from imaging.choices import TrackAssignment
 from imaging.models import CalcinosisLesion, LesionTrack
 from patients.progression import PatientProgression
 from progression.bulk_sql import update_from_values
-from progression.loading import PatientInputs, stored_assignment
+from progression.loading import PatientInputs
 from progression.models import AutoTrack
 from registry.audit import Source
 from registry.history_bulk import history_copy_created
@@ -112,7 +112,8 @@ def _assign_lesions(
             if lesion.chosen_track_id is not None:  # the user's choice
                 continue
             target = ids[assignments[lesion.id].key]
-            if stored_assignment(lesion) != (target, TrackAssignment.AUTO):
+            # Stored as (previous_track_id, auto), or unassigned when it is None.
+            if lesion.previous_track_id != target:
                 moves.append((lesion.id, target, TrackAssignment.AUTO))
     update_from_values(
         CalcinosisLesion,

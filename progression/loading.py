@@ -24,13 +24,14 @@ from patients.models import Patient
 from patients.partial_dates import DAY, PartialDate
 from patients.progression import LesionIn, RadiographIn, TrackIn
 from progression.models import AutoTrack
+from registry.lookups import any_of_params, any_of_sql
 
 
 @dataclass
 class PatientInputs:
     """One patient's engine inputs, plus the ids of the tracks the engine created earlier (to
     clean up). A lesion's stored assignment is in its input: ``chosen_track_id`` (user) or
-    ``previous_track_id`` (auto), see :func:`stored_assignment`."""
+    ``previous_track_id`` (auto), or neither (not assigned yet)."""
 
     patient_id: int
     first_non_raynaud_onset: date | None = None
@@ -48,15 +49,6 @@ class PatientInputs:
             "first_non_raynaud_onset": self.first_non_raynaud_onset,
             "raynaud_onset": self.raynaud_onset,
         }
-
-
-def stored_assignment(lesion: LesionIn) -> tuple[int | None, str]:
-    """The lesion's track and assignment as stored when it was loaded."""
-    if lesion.chosen_track_id is not None:
-        return lesion.chosen_track_id, TrackAssignment.USER
-    if lesion.previous_track_id is not None:
-        return lesion.previous_track_id, TrackAssignment.AUTO
-    return None, TrackAssignment.NONE
 
 
 def _day(value: date | str | None) -> date | None:
@@ -91,19 +83,21 @@ def _tables() -> dict[str, str]:
 
 
 def _rows(sql: str, ids: list[int]) -> list[tuple]:
-    placeholders = ", ".join(["%s"] * len(ids))
+    vendor = connection.vendor
     with connection.cursor() as cursor:
-        cursor.execute(sql.format(ids=placeholders, **_tables()), ids)
+        cursor.execute(
+            sql.format(ids=any_of_sql(vendor, len(ids)), **_tables()), any_of_params(vendor, ids)
+        )
         return cursor.fetchall()
 
 
 PATIENTS_SQL = (
     "SELECT id, first_non_raynaud_onset, first_non_raynaud_onset_precision, raynaud_onset, "
-    "raynaud_onset_precision FROM {patient} WHERE id IN ({ids})"
+    "raynaud_onset_precision FROM {patient} WHERE id {ids}"
 )
 RADIOGRAPHS_SQL = (
     "SELECT patient_id, id, acquired_on, body_region, laterality, pixel_spacing_row_mm, "
-    "pixel_spacing_column_mm, view FROM {radiograph} WHERE patient_id IN ({ids})"
+    "pixel_spacing_column_mm, view FROM {radiograph} WHERE patient_id {ids}"
 )
 # The columns of LesionIn in its order, after the patient's id.
 LESIONS_SQL = (
@@ -111,12 +105,12 @@ LESIONS_SQL = (
     "l.longest_diameter_mm, l.perpendicular_diameter_mm, l.longest_axis_px, "
     f"CASE WHEN l.track_assignment = '{TrackAssignment.USER}' THEN l.track_id END, "
     f"CASE WHEN l.track_assignment = '{TrackAssignment.AUTO}' THEN l.track_id END "
-    "FROM {lesion} l JOIN {radiograph} r ON r.id = l.radiograph_id WHERE r.patient_id IN ({ids})"
+    "FROM {lesion} l JOIN {radiograph} r ON r.id = l.radiograph_id WHERE r.patient_id {ids}"
 )
 TRACKS_SQL = (
     "SELECT t.patient_id, t.id, t.body_region, t.laterality, t.digit, t.segment, t.tissue, "
     "a.track_id FROM {track} t LEFT JOIN {auto} a ON a.track_id = t.id "
-    "WHERE t.patient_id IN ({ids})"
+    "WHERE t.patient_id {ids}"
 )
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from patients.models import Patient
@@ -107,17 +107,16 @@ def progression_recompute_many(
     if not ids:
         return outcome
     # Starting now: a change committed from here on must queue another recomputation.
-    ProgressionState.objects.filter(pk__in=ids, recompute_pending=True).update(
+    ProgressionState.objects.filter(pk__any_of=ids, recompute_pending=True).update(
         recompute_pending=False
     )
-    existing = list(Patient.objects.filter(pk__in=ids).values_list("pk", flat=True))
-    outcome.missing = sorted(set(ids) - set(existing))
-    _ensure_rows(existing)
+    missing = _ensure_rows(ids)
+    existing = [pk for pk in ids if pk not in missing]
     with engine_writes(), _without_cycle_collection(), transaction.atomic():
         # Lock the snapshot rows (not the state rows: writers bump those) and read the versions.
         locked = (
             ProgressionSnapshot.objects.select_for_update(of=("self",))
-            .filter(pk__in=existing)
+            .filter(pk__any_of=existing)
             .order_by("pk")
             .values_list(*LOCKED_FIELDS)
         )
@@ -131,10 +130,12 @@ def progression_recompute_many(
             if force or not current:
                 todo.append(pk)
         outcome.unchanged = sorted(set(versions) - set(todo))
+        missing.update(pk for pk in existing if pk not in versions)  # deleted meanwhile
         inputs = load_inputs(todo)
         results, failed = _compute(inputs, resolved)
         moved = {pk for pk, version in _versions(todo).items() if version != versions[pk]}
-        outcome.missing += sorted(set(todo) - set(inputs))
+        missing.update(pk for pk in todo if pk not in inputs)
+        outcome.missing = sorted(missing)
         outcome.superseded = sorted(moved & set(inputs))
         outcome.failed = {pk: error for pk, error in failed.items() if pk not in moved}
         outcome.computed = [pk for pk in results if pk not in moved]
@@ -192,38 +193,48 @@ def _store_snapshots(
     )
 
 
-def _ensure_rows(patient_ids: list[int]) -> None:
-    """The state row (a never-marked patient counts as dirty) and the snapshot row to lock;
-    after the first computation both exist, and this is two small reads."""
-    now = timezone.now()
-    missing = set(patient_ids) - set(
-        ProgressionState.objects.filter(pk__in=patient_ids).values_list("pk", flat=True)
+def _ensure_rows(patient_ids: list[int]) -> set[int]:
+    """Give each patient its state row (a never-marked patient counts as dirty) and the snapshot
+    row to lock; returns the ids of patients that do not exist. After a patient's first
+    computation both rows exist, and this is one read."""
+    ready = set(
+        ProgressionSnapshot.objects.filter(pk__any_of=patient_ids)
+        .filter(Exists(ProgressionState.objects.filter(pk=OuterRef("pk"))))
+        .values_list("pk", flat=True)
     )
+    absent = [pk for pk in patient_ids if pk not in ready]
+    if not absent:
+        return set()
+    existing = set(Patient.objects.filter(pk__in=absent).values_list("pk", flat=True))
+    now = timezone.now()
     ProgressionState.objects.bulk_create(
-        [ProgressionState(patient_id=pk, dirty_since=now) for pk in sorted(missing)],
+        [ProgressionState(patient_id=pk, dirty_since=now) for pk in sorted(existing)],
         ignore_conflicts=True,
     )
-    missing = set(patient_ids) - set(
-        ProgressionSnapshot.objects.filter(pk__in=patient_ids).values_list("pk", flat=True)
-    )
     ProgressionSnapshot.objects.bulk_create(
-        [ProgressionSnapshot(patient_id=pk) for pk in sorted(missing)], ignore_conflicts=True
+        [ProgressionSnapshot(patient_id=pk) for pk in sorted(existing)], ignore_conflicts=True
     )
+    return set(absent) - existing
 
 
 def _versions(patient_ids: Iterable[int]) -> dict[int, int]:
     return dict(
-        ProgressionState.objects.filter(pk__in=list(patient_ids)).values_list("pk", "data_version")
+        ProgressionState.objects.filter(pk__any_of=list(patient_ids)).values_list(
+            "pk", "data_version"
+        )
     )
 
 
 def _mark_clean(versions: Mapping[int, int]) -> None:
-    """Clear the dirty mark of patients still at the version just stored."""
+    """Clear the dirty mark of patients still at the version just stored (rows already clean,
+    as after a rules change, are left alone: no write)."""
     update_from_values(
         ProgressionState,
         ["dirty_since", "failed_version", "last_error"],
         [(pk, None, None, "", version) for pk, version in versions.items()],
         match=["data_version"],
+        where="{table}.dirty_since IS NOT NULL OR {table}.failed_version IS NOT NULL "
+        "OR {table}.last_error <> ''",
     )
 
 
