@@ -41,6 +41,7 @@ def main() -> None:
     os.environ["DATABASE_URL"] = scratch_database()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "registry.settings.local")
     os.environ["DJANGO_DEBUG"] = "false"
+    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")  # figures, not every task's log line
     sys.path.insert(0, str(ROOT))
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True)
     import django
