@@ -1,8 +1,8 @@
 """``field__any_of=values``: ``field__in`` as one array parameter on PostgreSQL.
 
 ``pk__in`` with a batch of 1,000 ids writes 1,000 placeholders, which Django resolves one by
-one and psycopg parses again at every execution (it caches only statements under 4 kB): about
-3 ms a query, a tenth of a second per cohort recomputation of 10,000 patients (measured).
+one and psycopg parses again at every execution (it caches only statements under 4 kB): a
+query reading 1,000 state rows took 9-10 ms that way and 4-5 ms with one array (measured).
 ``= ANY(%s)`` sends the list as one array. Other databases run the plain ``IN`` list.
 """
 

@@ -31,7 +31,12 @@ LIST_FILTERS = (
 
 @clinical_required
 def patient_list(request):
-    patients = patients_for(request.user).select_related("center", "progression_snapshot")
+    # The badge needs the snapshot's status, not its result document (2 kB a patient).
+    patients = (
+        patients_for(request.user)
+        .select_related("center", "progression_snapshot")
+        .defer("progression_snapshot__result", "progression_snapshot__rules")
+    )
     query = request.GET.get("q", "").strip()
     if query:
         patients = patients.filter(Q(registry_id__icontains=query) | Q(local_id__icontains=query))

@@ -4,10 +4,14 @@ from datetime import date
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.services import user_add
 from imaging.models import CalcinosisLesion, Radiograph
 from patients.models import Visit
+from progression.models import ProgressionSnapshot
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -220,3 +224,29 @@ def test_untouched_radiograph_rows_create_nothing(web, center):
     assert web.post(f"/patients/{patient.pk}/follow-up/", data).status_code == 302
     assert Visit.objects.filter(patient=patient).count() == 1
     assert not Radiograph.objects.filter(patient=patient).exists()
+
+
+def test_list_reads_snapshot_statuses_not_their_documents(web, center):
+    """The badge needs the status only: no query reads the result documents, and the page
+    costs the same number of queries for 2 patients as for 6."""
+
+    def add_stable_patients(count: int) -> None:
+        for _ in range(count):
+            ProgressionSnapshot.objects.update_or_create(
+                patient=factories.make_patient(center),
+                defaults={"status": "stable", "computed_at": timezone.now(), "result": {"x": 1}},
+            )
+
+    def list_page() -> tuple[str, list[str]]:
+        with CaptureQueriesContext(connection) as queries:
+            page = web.get("/patients/").content.decode()
+        return page, [query["sql"] for query in queries.captured_queries]
+
+    add_stable_patients(2)
+    page, two = list_page()
+    assert page.count('class="badge status-stable"') == 2
+    add_stable_patients(4)
+    page, six = list_page()
+    assert page.count('class="badge status-stable"') == 6
+    assert len(two) == len(six)
+    assert not any('"progression_progressionsnapshot"."result"' in sql for sql in six)
