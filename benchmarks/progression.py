@@ -74,8 +74,6 @@ def python_read(batch: int) -> float:
     return time.perf_counter() - started
 
 
-
-
 class Worker:
     """One real ``celery -A registry worker`` on CELERY_BROKER_URL and this database."""
 
