@@ -4,6 +4,8 @@
    benchmarks.progression_data), with one worker: the first run (tracks matched and created)
    and a run after a rules change (every patient recomputed and stored, assignments unchanged).
    The floor: ``COPY (SELECT the rows the recomputation reads) TO STDOUT``. Goal: within 3x.
+   Beside it, what no engine speed changes: the rows read into the engine's inputs, and the job
+   run in-process with the computing replaced by results computed beforehand.
 2. Incremental recomputation after one lesion edit: commit to stored snapshot, p95, with a warm
    worker. Goal: under 100 ms. With CELERY_BROKER_URL set both run on one real worker
    subprocess (``celery worker``, prefork, one process per part of the cohort job:
@@ -21,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from unittest import mock
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -29,9 +32,13 @@ from benchmarks.progression_data import bulk_cohort
 from imaging.models import CalcinosisLesion
 from imaging.services import lesion_save
 from patients.models import Patient
+from patients.progression import compute_progression
+from progression import services
 from progression.cohort_jobs import cohort_recompute_run, cohort_recompute_start
 from progression.loading import load_inputs
 from progression.models import ProgressionSnapshot, ProgressionState, RecomputeJob
+from progression.result_json import engine_track_ids, stored_result
+from progression.rules import rules_with
 from registry.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,6 +122,30 @@ def full_recompute(rules: dict | None, worker: Worker | None) -> float:
     return elapsed
 
 
+def without_computing(rules: dict, batch: int) -> float:
+    """What-if, in-process: the cohort job under ``rules`` with the engine and the snapshot
+    serialisation replaced by look-ups of results computed beforehand (not timed), so that
+    reading, locking, storing and bookkeeping are measured on their own."""
+    resolved = rules_with(rules)
+    ids = list(Patient.objects.order_by("pk").values_list("pk", flat=True))
+    results = {}
+    for start in range(0, len(ids), batch):
+        for pk, inputs in load_inputs(ids[start : start + batch]).items():
+            results[pk] = compute_progression(**inputs.engine_arguments(), rules=resolved)
+    documents = {
+        id(result): stored_result(result, engine_track_ids(result)) for result in results.values()
+    }
+
+    def look_up(inputs: dict, rules: object) -> tuple[dict, dict]:
+        return {pk: results[pk] for pk in inputs}, {}
+
+    with (
+        mock.patch.object(services, "_compute", look_up),
+        mock.patch.object(services, "stored_result", lambda result, _ids: documents[id(result)]),
+    ):
+        return full_recompute(rules, None)
+
+
 def edit_latency_ms(lesion_id: int) -> float:
     """One lesion edit through the service; ms from its commit to its snapshot being stored."""
     lesion = CalcinosisLesion.objects.select_related("radiograph").get(pk=lesion_id)
@@ -161,7 +192,8 @@ def run(*, patients: int) -> None:
         )
         rows, floor = copy_floor()
         print(f"  floor: COPY of the same {rows:,} rows TO STDOUT: {floor:.2f} s")
-        read = python_read(settings.REGISTRY_PROGRESSION_JOB_BATCH_SIZE)
+        batch = settings.REGISTRY_PROGRESSION_JOB_BATCH_SIZE
+        read = python_read(batch)
         print(
             f"  the same rows read into the engine's inputs (one process, nothing computed): "
             f"{read:.2f} s = {read / floor:.1f}x the floor"
@@ -173,6 +205,12 @@ def run(*, patients: int) -> None:
             f"  full recomputation after a rules change: {steady:.1f} s, "
             f"{patients / steady:,.0f} patients/s = {ratio:.1f}x the floor "
             f"(goal <= {FLOOR_GOAL:g}x: {verdict}; first run {first / floor:.1f}x)"
+        )
+        bare = without_computing({"progression_fraction": 0.3}, batch)
+        print(
+            f"  the same job with nothing computed (engine and serialisation replaced by results "
+            f"computed beforehand, in-process): {bare:.1f} s = {bare / floor:.1f}x the floor; "
+            f"shared perfectly by {processes} processes {bare / processes / floor:.1f}x"
         )
         # One lesion of each of EDITS + WARM_UP different patients: every edit is a first change
         # after a quiet period (an edit within the debounce window waits for the window).
