@@ -4,23 +4,7 @@ the engine only, and snapshots span every center (the API applies the center rul
 from django.contrib import admin
 
 from progression.models import ProgressionSnapshot, RecomputeJob
-
-
-class SuperuserReadOnlyAdmin(admin.ModelAdmin):
-    def has_module_permission(self, request) -> bool:
-        return request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_superuser
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+from registry.admin_read_only import SuperuserReadOnlyAdmin
 
 
 @admin.register(ProgressionSnapshot)
