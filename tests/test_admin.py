@@ -68,3 +68,19 @@ def test_researcher_has_no_admin(client, center):
     )
     client.force_login(user)
     assert client.get(reverse("admin:patients_patient_changelist")).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "model", ["progression_progressionsnapshot", "progression_recomputejob", "exports_exportjob"]
+)
+def test_job_records_are_read_only_and_for_superusers(clinician_client, model):
+    """Records the registry's own jobs write: superusers read them, nobody adds or edits."""
+    from django.contrib.auth import get_user_model
+
+    assert clinician_client.get(reverse(f"admin:{model}_changelist")).status_code == 403
+    admin_user = get_user_model().objects.create_superuser(
+        username="root", email="root@registry.example", password="pw-long-enough-1"
+    )
+    clinician_client.force_login(admin_user)  # the same test client, now the superuser's
+    assert clinician_client.get(reverse(f"admin:{model}_changelist")).status_code == 200
+    assert clinician_client.get(reverse(f"admin:{model}_add")).status_code == 403
