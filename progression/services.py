@@ -286,28 +286,14 @@ def progression_detail(*, patient_id: int, rules: RuleInput = None) -> dict[str,
     registry = registry_rules()
     wanted = rules_with(rules)
     if wanted != registry:
-        result = progression_compute(patient_id=patient_id, rules=wanted)
-        return detail_json(
-            status=status_value(result),
-            computed_at=timezone.now(),
-            stale=False,
-            rules=wanted.as_dict(),
-            result=stored_result(result, engine_track_ids(result)),
-        )
+        return _computed_now(progression_compute(patient_id=patient_id, rules=wanted), wanted)
     snapshot = ProgressionSnapshot.objects.filter(pk=patient_id, computed_at__isnull=False).first()
     if snapshot is None:
         if progression_recompute(patient_id=patient_id) == "missing":
             raise Patient.DoesNotExist(f"patient {patient_id} does not exist")
         snapshot = ProgressionSnapshot.objects.filter(pk=patient_id).first()
         if snapshot is None or snapshot.computed_at is None:  # refused or superseded
-            result = progression_compute(patient_id=patient_id)
-            return detail_json(
-                status=status_value(result),
-                computed_at=timezone.now(),
-                stale=False,
-                rules=registry.as_dict(),
-                result=stored_result(result, engine_track_ids(result)),
-            )
+            return _computed_now(progression_compute(patient_id=patient_id), registry)
     version = _versions([patient_id]).get(patient_id, 0)
     return detail_json(
         status=snapshot.status,
@@ -315,4 +301,15 @@ def progression_detail(*, patient_id: int, rules: RuleInput = None) -> dict[str,
         stale=version > snapshot.data_version or snapshot.rules != registry.as_dict(),
         rules=snapshot.rules,
         result=snapshot.result,
+    )
+
+
+def _computed_now(result: PatientProgression, rules: Rules) -> dict[str, Any]:
+    """The API's JSON of a result computed for this request and not stored."""
+    return detail_json(
+        status=status_value(result),
+        computed_at=timezone.now(),
+        stale=False,
+        rules=rules.as_dict(),
+        result=stored_result(result, engine_track_ids(result)),
     )
