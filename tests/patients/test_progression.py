@@ -1,6 +1,7 @@
 """The progression engine's grading against DOMAIN.md, "Calcinosis progression: the registry's
-rules": track and series statuses, sums, growth rate, time to progression, the patient's status,
-Matching lesions to tracks: test_progression_matching.py; the rules: test_progression_rules.py.
+rules": track and series statuses, sums, growth rate, time to progression, the patient's
+status. Matching lesions to tracks: test_progression_matching.py; the rules:
+test_progression_rules.py.
 
 Pure: no database. Every clinical number is worked out by hand in a comment. Years are
 days / 365.25 (EUSTAR convention, patients.duration); 1461 days = 4 * 365.25 is exactly 4 years.
