@@ -9,15 +9,13 @@ center's record is 404 (a POST naming one: 400 "does not exist").
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from rest_framework.test import APIClient
 
-from accounts.services import token_create, user_add
 from imaging import ingest
 from imaging.dicom_previews import dicom_previews_render
 from tests import factories
+from tests.api.role_users import client_for, role_users
 from tests.api.test_role_matrix import COVERED_ELSEWHERE, ROLES, schema
 from tests.imaging.dicom_factory import PATIENT_ID, make_dx, to_bytes
 
@@ -53,19 +51,8 @@ def world(settings, tmp_path):
     stranger.PatientID = "NOT-HERE"
     queued = ingest.radiograph_ingest(to_bytes(stranger), center=center_a, via="cli")
     dicom_previews_render(instance_ids=[matched.instance_id, queued.instance_id])
-    users = {
-        "anonymous": None,
-        "no_role": get_user_model().objects.create_user("norole@example.org"),
-        "researcher": user_add(email="r@a.example.org", center=center_a, role="researcher"),
-        "clinician_b": user_add(email="c@b.example.org", center=center_b, role="clinician"),
-        "admin_a": user_add(email="admin@a.example.org", center=center_a, role="center_admin"),
-        "clinician_a": user_add(email="c@a.example.org", center=center_a, role="clinician"),
-    }
-    clients = {}
-    for role, user in users.items():
-        clients[role] = APIClient()
-        if user is not None:
-            clients[role].credentials(HTTP_AUTHORIZATION=f"Bearer {token_create(user=user)}")
+    users = role_users(center_a, center_b)
+    clients = {role: client_for(user) for role, user in users.items()}
     return {
         "clients": clients,
         "patient": patient,

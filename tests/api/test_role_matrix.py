@@ -28,12 +28,13 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from accounts.models import Center, Membership
-from accounts.services import token_create, user_add
+from accounts.services import user_add
 from imaging.models import RadiographicFinding
 from imaging.services import finding_save
 from patients.models import CalcinosisTreatment
 from patients.services import treatment_save
 from tests import factories
+from tests.api.role_users import client_for, role_users
 
 # Collections under /api/v1/ and the kind of record each holds.
 COLLECTIONS = {
@@ -248,26 +249,12 @@ class World:
     clients: dict[str, APIClient]
 
 
-def client_for(user) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_create(user=user)}")
-    return client
-
-
 @pytest.fixture
 def world(db) -> World:
     center_a = factories.make_center("a", "Center A")
     center_b = factories.make_center("b", "Center B")
     users = {
-        "anonymous": None,
-        "no_role": get_user_model().objects.create_user("norole@example.org"),
-        "researcher": user_add(
-            email="researcher@a.example.org", center=center_a, role="researcher"
-        ),
-        "clinician_a": user_add(email="clinician@a.example.org", center=center_a, role="clinician"),
-        "clinician_b": user_add(email="clinician@b.example.org", center=center_b, role="clinician"),
-        "admin_a": user_add(email="admin@a.example.org", center=center_a, role="center_admin"),
+        **role_users(center_a, center_b),
         "superuser": get_user_model().objects.create_superuser("root", "root@example.org"),
     }
     return World(

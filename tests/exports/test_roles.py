@@ -11,14 +11,12 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from rest_framework.test import APIClient
 
-from accounts.services import token_create, user_add
 from exports import services
 from exports.tasks import run_export
 from tests import factories
+from tests.api.role_users import client_for, role_users
 from tests.api.test_role_matrix import ROLES, schema
 
 pytestmark = pytest.mark.django_db
@@ -46,21 +44,10 @@ PATIENTS_CSV = b"local_id,sex,birth_date,ssc_subtype\nR-1,female,1970-01-01,over
 def world():
     center_a, center_b = factories.make_center("a", "A"), factories.make_center("b", "B")
     factories.make_patient(center_a)
-    users = {
-        "anonymous": None,
-        "no_role": get_user_model().objects.create_user("norole@example.org"),
-        "researcher": user_add(email="r@a.example.org", center=center_a, role="researcher"),
-        "clinician_b": user_add(email="c@b.example.org", center=center_b, role="clinician"),
-        "admin_a": user_add(email="admin@a.example.org", center=center_a, role="center_admin"),
-        "clinician_a": user_add(email="c@a.example.org", center=center_a, role="clinician"),
-    }
+    users = role_users(center_a, center_b)
     job = services.export_request(user=users["clinician_a"], level="patients", format="csv")
     run_export.delay(job.pk)
-    clients = {}
-    for role, user in users.items():
-        clients[role] = APIClient()
-        if user is not None:
-            clients[role].credentials(HTTP_AUTHORIZATION=f"Bearer {token_create(user=user)}")
+    clients = {role: client_for(user) for role, user in users.items()}
     return {"clients": clients, "job": job.pk}
 
 
