@@ -1,39 +1,47 @@
+from axes.models import AccessAttempt, AccessFailureLog
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 
 from accounts import services
+from accounts.access import Action, restrict, users_administered
+from accounts.login_throttle_admin import LoginAttemptAdmin, LoginFailureLogAdmin, unlock_sign_in
 from accounts.models import ApiToken, Center, Membership
-from accounts.scoping import centers_for
+from registry.admin_site import RestrictedAdmin
 
 
 @admin.register(Center)
-class CenterAdmin(admin.ModelAdmin):
+class CenterAdmin(RestrictedAdmin):
+    """Centers are created and renamed by superusers; center admins see theirs."""
+
     list_display = ["code", "name", "created_at"]
     search_fields = ["code", "name"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(pk__in=centers_for(request.user))
+    admin_actions = ()
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "center", "role", "created_at"]
-    list_filter = ["role", "center"]
-    search_fields = ["user__username", "user__email"]
+class MembershipAdmin(RestrictedAdmin):
+    """Center admins change roles and remove members of their centers. A new member is added
+    through an invitation the person accepts (API ``/memberships/``), never by picking another
+    center's user here: the user choice lists only people already in one's centers."""
 
-    def _admin_centers(self, request):
-        return centers_for(request.user, Membership.Role.CENTER_ADMIN)
+    list_display = ["user", "center", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "user__email"]
+    admin_action = Action.ADMINISTER
+    admin_actions = ("change", "delete")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(center__in=self._admin_centers(request))
+        return restrict(super().get_queryset(request), request.user, Action.ADMINISTER)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "center":
-            kwargs["queryset"] = self._admin_centers(request)
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = users_administered(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(RestrictedAdmin):
     """Tokens are created by ``registry_user``; here they can only be seen and revoked."""
 
     list_display = [
@@ -57,12 +65,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
     ]
     actions = ["revoke"]
 
+    admin_action = Action.ADMINISTER
+    admin_actions = ("change",)  # revoke
+
     def get_queryset(self, request):
-        admin_centers = centers_for(request.user, Membership.Role.CENTER_ADMIN)
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(user__memberships__center__in=admin_centers).distinct()
+        return restrict(super().get_queryset(request), request.user, Action.ADMINISTER)
 
     def has_add_permission(self, request):
         return False
@@ -72,3 +79,14 @@ class ApiTokenAdmin(admin.ModelAdmin):
         for token in queryset:
             services.token_revoke(token=token)
         self.message_user(request, f"Revoked {queryset.count()} token(s).", messages.SUCCESS)
+
+
+# The sign-in throttle's records (superusers only), and "Unlock sign-in" on the user admin.
+admin.site.register(AccessAttempt, LoginAttemptAdmin)
+admin.site.register(AccessFailureLog, LoginFailureLogAdmin)
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class RegistryUserAdmin(UserAdmin):
+    actions = [unlock_sign_in]

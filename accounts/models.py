@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from accounts.restricted import RestrictedQuerySet
 from registry.audit import AuditedHistory
 
 
@@ -22,6 +23,9 @@ class Center(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords(bases=[AuditedHistory])
+
+    access_center_path = "pk"  # see accounts.access
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -49,6 +53,9 @@ class Membership(models.Model):
     # Who was given or lost access, when, by whom: part of the audit trail.
     history = HistoricalRecords(bases=[AuditedHistory])
 
+    access_center_path = "center"  # see accounts.access
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["center__code", "user__username"]
         constraints = [
@@ -71,7 +78,7 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-class ApiTokenQuerySet(models.QuerySet):
+class ApiTokenQuerySet(RestrictedQuerySet):
     def active(self) -> ApiTokenQuerySet:
         return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
 
@@ -91,6 +98,9 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
+
+    access_center_path = "user__memberships__center"  # see accounts.access
+    access_center_many = True
 
     class Meta:
         ordering = ["-created_at"]

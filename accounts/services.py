@@ -6,7 +6,8 @@ import secrets
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser, Group, Permission
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,61 +16,11 @@ from accounts.models import ApiToken, Center, Membership, hash_token
 TOKEN_PREFIX = "crg_"
 DEFAULT_TOKEN_DAYS = 365
 
-# Django admin permissions per role. Researchers get no admin access: they read through the API
-# and exports, pseudonymized.
-_CLINICAL_MODELS = {
-    "patients": ["patient", "subtypeassessment", "visit", "calcinosistreatment"],
-    "imaging": [
-        "radiograph",
-        "radiographicfinding",
-        "lesiontrack",
-        "calcinosislesion",
-        "dicominstance",  # the unmatched DICOM queue (rows come only from ingest)
-    ],
-}
-ROLE_PERMISSIONS = {
-    Membership.Role.CLINICIAN: {
-        app: [f"{action}_{model}" for model in models for action in ("view", "add", "change")]
-        for app, models in _CLINICAL_MODELS.items()
-    },
-    Membership.Role.CENTER_ADMIN: {
-        **{
-            app: [f"{action}_{model}" for model in models for action in ("view", "add", "change")]
-            for app, models in _CLINICAL_MODELS.items()
-        },
-        "accounts": [
-            "view_center",
-            "view_membership",
-            "add_membership",
-            "change_membership",
-            "delete_membership",
-            "view_apitoken",
-            "change_apitoken",
-        ],
-    },
-    Membership.Role.RESEARCHER: {},
-}
-
-
-def role_groups_sync() -> dict[str, Group]:
-    """Create or refresh one auth Group per role with the role's admin permissions."""
-    groups = {}
-    for role, perms in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=f"role:{role}")
-        wanted = [
-            Permission.objects.get(content_type__app_label=app, codename=codename)
-            for app, codenames in perms.items()
-            for codename in codenames
-        ]
-        group.permissions.set(wanted)
-        groups[role] = group
-    return groups
-
 
 @transaction.atomic
 def user_add(*, email: str, center: Center, role: str, password: str | None = None) -> AbstractUser:
-    """Create (or extend) a user with a role in a center. Staff status gives clinicians and
-    center admins the admin; what they see there is limited to their centers."""
+    """Create (or extend) a user with a role in a center. Who reaches the admin follows from
+    the role (:mod:`registry.admin_site`), not from staff status or model permissions."""
     if role not in Membership.Role.values:
         raise ValueError(
             f"Unknown role {role!r}; choose one of {', '.join(Membership.Role.values)}."
@@ -79,15 +30,20 @@ def user_add(*, email: str, center: Center, role: str, password: str | None = No
         username=email.lower(), defaults={"email": email.lower()}
     )
     if password:
-        user.set_password(password)
+        user_password_set(user=user, password=password)
     elif created:
         user.set_unusable_password()
-    if role != Membership.Role.RESEARCHER:
-        user.is_staff = True
     user.save()
     Membership.objects.update_or_create(user=user, center=center, defaults={"role": role})
-    user.groups.add(role_groups_sync()[role])
     return user
+
+
+def user_password_set(*, user: AbstractUser, password: str) -> None:
+    """Set a password after AUTH_PASSWORD_VALIDATORS (12+ characters, not common, not like the
+    e-mail): every path that sets one comes here. Raises ValidationError naming the rules
+    broken; the caller saves the user."""
+    validate_password(password, user)
+    user.set_password(password)
 
 
 def token_create(*, user: AbstractUser, name: str = "", days: int = DEFAULT_TOKEN_DAYS) -> str:

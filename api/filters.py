@@ -13,8 +13,9 @@ from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from accounts.access import restrict
 from accounts.models import Center
-from api.scoping import scoped
+from api import research_fields
 from imaging.choices import BodyRegion, Finding, Laterality, Morphology, Segment, Side, Tissue, View
 from imaging.models import CalcinosisLesion, LesionTrack, Radiograph, RadiographicFinding
 from patients.choices import AUTOANTIBODIES, AntibodyResult, Sex, SscSubtype, Treatment, VisitType
@@ -35,19 +36,14 @@ def onset_midpoint_q(field: str, cutoff) -> Q:
 # Disease durations beyond a lifetime are typing errors (and overflow the date arithmetic).
 MAX_DURATION_YEARS = 150
 
-# How each model a filter can name reaches its center.
-CENTER_PATHS = {
-    Center: "pk",
-    Patient: "center",
-    Visit: "patient__center",
-    Radiograph: "patient__center",
-    LesionTrack: "patient__center",
-}
-
 
 class ScopedFilterSet(filters.FilterSet):
     """A filter naming another center's record is refused exactly like one naming a record that
-    does not exist: otherwise "200 empty" versus "400 invalid choice" leaks its existence."""
+    does not exist: otherwise "200 empty" versus "400 invalid choice" leaks its existence.
+
+    ``research_filters`` are the parameters a researcher may use (none unless listed)."""
+
+    research_filters: frozenset[str] = frozenset()
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
@@ -55,8 +51,7 @@ class ScopedFilterSet(filters.FilterSet):
             return
         for flt in self.filters.values():
             if isinstance(flt, filters.ModelChoiceFilter | filters.ModelMultipleChoiceFilter):
-                queryset = flt.queryset
-                flt.queryset = scoped(queryset, request, CENTER_PATHS[queryset.model])
+                flt.queryset = restrict(flt.queryset, request.user)
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):
@@ -82,7 +77,16 @@ class CenterCodeFilter(filters.ModelMultipleChoiceFilter):
     """Center codes; repeat the parameter for several."""
 
 
+class CenterFilterSet(ScopedFilterSet):
+    research_filters = research_fields.CENTER_FILTERS
+
+    class Meta:
+        model = Center
+        fields = ["code"]
+
+
 class PatientFilterSet(ScopedFilterSet):
+    research_filters = research_fields.PATIENT_FILTERS
     center = CenterCodeFilter(
         field_name="center__code",
         to_field_name="code",
@@ -108,6 +112,10 @@ class PatientFilterSet(ScopedFilterSet):
     )
     meets_acr_eular_2013 = filters.BooleanFilter(method="filter_meets")
     birth_date = filters.DateFromToRangeFilter()
+    # What a researcher can read of a birth date is its year (research_fields.PATIENT_FILTERS).
+    birth_year = filters.NumberFilter(field_name="birth_date", lookup_expr="year")
+    birth_year_min = filters.NumberFilter(field_name="birth_date", lookup_expr="year__gte")
+    birth_year_max = filters.NumberFilter(field_name="birth_date", lookup_expr="year__lte")
     diagnosis_date = filters.DateFromToRangeFilter()
     visit_date = filters.DateFromToRangeFilter(
         field_name="visits__date", distinct=True, help_text="Has a visit in this range."
@@ -155,6 +163,7 @@ for _key, (_field, _label) in AUTOANTIBODIES.items():
 
 
 class VisitFilterSet(ScopedFilterSet):
+    research_filters = research_fields.VISIT_FILTERS
     date = filters.DateFromToRangeFilter()
     visit_type = filters.ChoiceFilter(choices=VisitType.choices)
     updated_since = SinceFilter(field_name="updated_at", lookup_expr="gte")
@@ -165,6 +174,7 @@ class VisitFilterSet(ScopedFilterSet):
 
 
 class TreatmentFilterSet(ScopedFilterSet):
+    research_filters = research_fields.TREATMENT_FILTERS
     treatment = filters.ChoiceFilter(choices=Treatment.choices)
     active_on = filters.DateFilter(
         method="filter_active_on", help_text="Started on or before, not stopped before."
@@ -181,6 +191,7 @@ class TreatmentFilterSet(ScopedFilterSet):
 
 
 class RadiographFilterSet(ScopedFilterSet):
+    research_filters = research_fields.RADIOGRAPH_FILTERS
     acquired_on = filters.DateFromToRangeFilter()
     body_region = filters.ChoiceFilter(choices=BodyRegion.choices)
     laterality = filters.ChoiceFilter(choices=Laterality.choices)
@@ -193,6 +204,7 @@ class RadiographFilterSet(ScopedFilterSet):
 
 
 class FindingFilterSet(ScopedFilterSet):
+    research_filters = research_fields.FINDING_FILTERS
     finding = filters.ChoiceFilter(choices=Finding.choices)
     patient = filters.NumberFilter(field_name="radiograph__patient")
 
@@ -202,6 +214,7 @@ class FindingFilterSet(ScopedFilterSet):
 
 
 class LesionTrackFilterSet(ScopedFilterSet):
+    research_filters = research_fields.LESION_TRACK_FILTERS
     body_region = filters.ChoiceFilter(choices=BodyRegion.choices)
     laterality = filters.ChoiceFilter(choices=Side.choices)
 
@@ -211,6 +224,7 @@ class LesionTrackFilterSet(ScopedFilterSet):
 
 
 class LesionFilterSet(ScopedFilterSet):
+    research_filters = research_fields.LESION_FILTERS
     patient = filters.NumberFilter(field_name="radiograph__patient")
     acquired_on = filters.DateFromToRangeFilter(field_name="radiograph__acquired_on")
     segment = filters.ChoiceFilter(choices=Segment.choices)

@@ -43,3 +43,22 @@ class ApiBodyLimitMiddleware:
             if length > limit:
                 return json_error(413, "payload_too_large", BODY_TOO_LARGE.format(limit=limit))
         return self.get_response(request)
+
+
+class ApiNotFoundMiddleware:
+    """An unrouted path under ``/api/`` answers the JSON error shape, with DEBUG on too (Django's
+    technical 404 page bypasses ``handler404``). It sits outside CommonMiddleware, so a path that
+    only lacks its trailing slash is still redirected first."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code == 404
+            and _is_api(request)
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            return json_error(404, "not_found", NOT_FOUND)
+        return response

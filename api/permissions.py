@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import permissions
 
-from api.access import access_for
+from accounts.access import access_of
 
 RESEARCH_READ_ONLY = "Researchers have read-only access."
 NO_ROLE = "Your account has no role in any center."
@@ -16,7 +16,7 @@ class RegistryPermission(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         if not request.user or not request.user.is_authenticated:
             return False
-        access = access_for(request)
+        access = access_of(request.user)
         if not access.any:
             self.message = NO_ROLE
             return False
@@ -34,7 +34,7 @@ class ClinicalOnly(RegistryPermission):
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
             return False
-        if not access_for(request).clinical:
+        if not access_of(request.user).clinical:
             self.message = "Only clinicians and center admins can read the audit history."
             return False
         return True
@@ -44,7 +44,7 @@ class CenterAdminOnly(RegistryPermission):
     def has_permission(self, request, view) -> bool:
         if not request.user or not request.user.is_authenticated:
             return False
-        access = access_for(request)
+        access = access_of(request.user)
         if access.superuser or access.admin_center_ids:
             return True
         self.message = "Only center admins manage users."

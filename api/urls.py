@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from api.views.accounts import CenterViewSet, MembershipViewSet
 from api.views.dicom import (
+    RadiographBurnedInReviewView,
     RadiographDicomFileView,
     RadiographDicomUploadView,
     RadiographPreviewView,
@@ -71,6 +72,11 @@ urlpatterns = [
     ),
     path(
         "v1/radiographs/<int:pk>/dicom", RadiographDicomFileView.as_view(), name="radiograph-file"
+    ),
+    path(
+        "v1/radiographs/<int:pk>/burned-in-review/",
+        RadiographBurnedInReviewView.as_view(),
+        name="radiograph-burned-in-review",
     ),
     path(
         "v1/dicom-unmatched/<int:pk>/preview.png",

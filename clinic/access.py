@@ -1,4 +1,4 @@
-"""Who may use the clinic web app, and which patients they see (their clinical centers)."""
+"""Who may use the clinic web app; the patients they see come through the one access rule."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 
-from accounts.scoping import clinical_centers
+from accounts.access import Action, access_of, get_restricted_or_404
 from patients.models import Patient
 
 NOT_CLINICAL = (
@@ -24,7 +23,7 @@ def clinical_required(view):
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not (request.user.is_superuser or clinical_centers(request.user).exists()):
+        if not access_of(request.user).clinical:
             raise PermissionDenied(NOT_CLINICAL)
         return view(request, *args, **kwargs)
 
@@ -32,11 +31,12 @@ def clinical_required(view):
 
 
 def patients_for(user) -> QuerySet[Patient]:
-    if user.is_superuser:
-        return Patient.objects.all()
-    return Patient.objects.filter(center__in=clinical_centers(user))
+    """The clinic works on identifiable records: the patients the user may change."""
+    return Patient.objects.restrict(user, Action.CHANGE)
 
 
 def patient_or_404(user, pk: int) -> Patient:
     """Another center's patient does not exist here: 404, exactly like an unknown id."""
-    return get_object_or_404(patients_for(user).select_related("center"), pk=pk)
+    return get_restricted_or_404(
+        Patient.objects.select_related("center"), user, Action.CHANGE, pk=pk
+    )

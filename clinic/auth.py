@@ -1,38 +1,33 @@
-"""Login with throttled failures: 5 wrong passwords for one account from one address lock
-that pair for 15 minutes (the counter lives in the cache)."""
+"""The clinic's login page and the page of a sign-in refused by the throttle (clinic and admin).
+
+The throttle itself is in the authentication backend (accounts.login_throttle, django-axes):
+this module only words its answer.
+"""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.cache import cache
+from django.forms.forms import NON_FIELD_ERRORS
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 
-MAX_FAILURES = 5
-LOCK_SECONDS = 15 * 60
-LOCKED = "Too many failed logins. Try again in 15 minutes."
+from accounts.login_throttle import ADDRESS, minutes_until_unlocked
+
+LOCKED = (
+    "Too many failed sign-ins for this account from your address. Try again in {minutes} "
+    "minute(s), or ask an administrator to unlock your account."
+)
+ADDRESS_LOCKED = "Too many failed sign-ins from your address. Try again in {minutes} minute(s)."
+LOCKED_STATUS = 429
 
 
-def _key(request, username: str) -> str:
-    return f"login-failures:{request.META.get('REMOTE_ADDR', '')}:{username.lower()}"
-
-
-class ThrottledAuthenticationForm(AuthenticationForm):
+class EmailAuthenticationForm(AuthenticationForm):
     username = forms.CharField(
         label="E-mail",
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
-
-    def clean(self):
-        username = self.cleaned_data.get("username", "")
-        key = _key(self.request, username)
-        if cache.get(key, 0) >= MAX_FAILURES:
-            raise forms.ValidationError(LOCKED, code="locked")
-        try:
-            return super().clean()
-        except forms.ValidationError:
-            cache.set(key, cache.get(key, 0) + 1, LOCK_SECONDS)
-            raise
 
     def clean_username(self):
         return self.cleaned_data["username"].strip().lower()
@@ -40,5 +35,26 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
 class LoginView(auth_views.LoginView):
     template_name = "clinic/login.html"
-    authentication_form = ThrottledAuthenticationForm
+    authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+
+def locked_message(request: HttpRequest, credentials: dict | None) -> str:
+    template = ADDRESS_LOCKED if getattr(request, "login_throttle_lock", "") == ADDRESS else LOCKED
+    return template.format(minutes=minutes_until_unlocked(request, credentials))
+
+
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None, credentials: dict | None
+) -> HttpResponse:
+    """AXES_LOCKOUT_CALLABLE: the login page that was answered (clinic or admin), its error
+    replaced by the lockout message, with status 429; plain text for any other sign-in."""
+    message = locked_message(request, credentials)
+    context = getattr(original_response, "context_data", None) or {}
+    form = context.get("form")
+    if not isinstance(original_response, TemplateResponse) or form is None:
+        return HttpResponse(message, status=LOCKED_STATUS, content_type="text/plain")
+    form.errors[NON_FIELD_ERRORS] = form.error_class([message], error_class="nonfield")
+    original_response.content = original_response.rendered_content
+    original_response.status_code = LOCKED_STATUS
+    return original_response

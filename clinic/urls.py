@@ -16,6 +16,11 @@ urlpatterns = [
     path("patients/<int:pk>/", patients.patient_detail, name="patient-detail"),
     path("patients/<int:pk>/follow-up/", follow_up.follow_up, name="follow-up"),
     path("radiographs/<int:pk>/", radiographs.radiograph_viewer, name="radiograph"),
+    path(
+        "radiographs/<int:pk>/burned-in-review/",
+        radiographs.radiograph_burned_in_review,
+        name="radiograph-burned-in-review",
+    ),
     path("unmatched/", unmatched.unmatched_list, name="unmatched"),
     path("unmatched/<int:pk>/assign/", unmatched.unmatched_assign_view, name="unmatched-assign"),
 ]

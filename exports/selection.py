@@ -2,7 +2,8 @@
 
 The filters are the patient list's (:class:`api.filters.PatientFilterSet`), so an export selects
 exactly the cohort the API lists; filters naming one person (local or registry id) are refused:
-an export describes cohorts, never selects individuals.
+an export describes cohorts, never selects individuals. A researcher's filters are limited to
+what researchers read (:data:`api.research_fields.EXPORT_FILTERS`: a birth year, not a date).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.datastructures import MultiValueDict
 
+from api import research_fields
 from api.filters import PatientFilterSet
 from exports.pseudonyms import (
     SHIFT,
@@ -41,25 +43,31 @@ def _range_suffixes(name: str, flt) -> set[str]:
     return {f"{name}_{suffix}" for suffix in getattr(widget, "suffixes", ())}
 
 
-def allowed_filters() -> list[str]:
+def allowed_filters(*, research: bool = False) -> list[str]:
     """The query parameters of the patient list an export accepts (range filters as
-    ``<name>_after`` / ``<name>_before`` or ``_min`` / ``_max`` like the API)."""
+    ``<name>_after`` / ``<name>_before`` or ``_min`` / ``_max`` like the API); a researcher's
+    are the research allow-list's."""
     names: set[str] = set()
     for name, flt in PatientFilterSet.base_filters.items():
         if name in IDENTIFYING_FILTERS:
             continue
         names |= _range_suffixes(name, flt) or {name}
+    if research:
+        names &= research_fields.EXPORT_FILTERS
     return sorted(names)
 
 
-def filter_errors(filters: Mapping[str, Any]) -> dict[str, list[str]]:
+def filter_errors(filters: Mapping[str, Any], *, research: bool = False) -> dict[str, list[str]]:
     allowed = allowed_filters()
+    research_allowed = allowed_filters(research=True)
     errors: dict[str, list[str]] = {}
     for name in filters:
         if any(name == f or name.startswith(f"{f}_") for f in IDENTIFYING_FILTERS):
             errors[name] = [IDENTIFYING_FILTER]
         elif name not in allowed:
             errors[name] = [UNKNOWN_FILTER.format(allowed=", ".join(allowed))]
+        elif research and name not in research_allowed:
+            errors[name] = [research_fields.NOT_AVAILABLE]
     return errors
 
 
@@ -72,11 +80,12 @@ def _as_query(filters: Mapping[str, Any]) -> MultiValueDict:
 
 
 def selected_patients(
-    *, filters: Mapping[str, Any], center_ids: list[int] | None
+    *, filters: Mapping[str, Any], center_ids: list[int] | None, research: bool = False
 ) -> QuerySet[Patient]:
     """Patients matching ``filters`` among ``center_ids`` (None: every center); ValidationError
-    naming the filter when one is unknown, identifying or malformed."""
-    errors = filter_errors(filters)
+    naming the filter when one is unknown, identifying, malformed or (``research``) not on the
+    research allow-list."""
+    errors = filter_errors(filters, research=research)
     if errors:
         raise ValidationError(errors)
     queryset = Patient.objects.all()

@@ -1,6 +1,6 @@
 """Export jobs: request, run, download, expire; and the import service the API and CLI call.
 
-Who may export (the same rule as the API's modes, :mod:`api.access`): clinicians and center
+Who may export (the one access rule, :mod:`accounts.access`): clinicians and center
 admins export their own centers; researchers every center; superusers every center. Every
 export is pseudonymized, whoever asks: it never holds a direct identifier.
 """
@@ -8,9 +8,7 @@ export is pseudonymized, whoever asks: it never holds a direct identifier.
 from __future__ import annotations
 
 import contextlib
-import logging
 import secrets
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,9 +19,10 @@ from django.core.files import File
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
 
-from accounts.models import Center, Membership
+from accounts.access import CENTER_REQUIRED as ONE_OF_SEVERAL
+from accounts.access import Action, access_of, only_center, restrict
+from accounts.models import Center
 from exports.imports import ImportReport, import_cohort
 from exports.jobs import IllegalJobMove, Status, job_move, job_progress
 from exports.models import DateMode, ExportJob, Format
@@ -33,16 +32,18 @@ from exports.selection import row_estimate, selected_patients
 from exports.tabular import XLSX_TOO_LARGE, XlsxTooLarge
 from exports.wide import WIDE_LEVELS, WIDE_NOT_AVAILABLE
 from progression.rules import rules_with
-
-logger = logging.getLogger(__name__)
+from registry.enqueue import enqueue
+from registry.jobs import heartbeat
 
 NO_ROLE = "Your account has no role in any center."
 FHIR_NEEDS_DATES = "FHIR resources need calendar dates: choose the keep or shift date mode."
 NOT_YOUR_CENTER = "You can import only into a center where you are a clinician or center admin."
 CENTER_REQUIRED = "Choose the center to import into (you belong to several)."
+TOO_FEW_PATIENTS = (
+    "This selection holds fewer than {limit} patients (REGISTRY_MIN_CELL_SIZE): researchers "
+    "export cohorts of at least that many."
+)
 TRANSIENT = (OperationalError, InterfaceError)
-CLINICAL_ROLES = (Membership.Role.CLINICIAN, Membership.Role.CENTER_ADMIN)
-STALLED_AFTER = timedelta(minutes=10)
 
 
 class ExportNotReady(Exception):
@@ -54,22 +55,20 @@ class ExportGone(Exception):
 
 
 def export_scope(user) -> list[int] | None:
-    """Centers ``user`` may export: their clinical centers, or None for every center
-    (researchers, superusers). PermissionDenied without any role. A researcher role elsewhere
-    does not widen a clinician's scope (as in the API)."""
-    if user.is_superuser:
-        return None
-    roles = list(Membership.objects.filter(user=user).values_list("center_id", "role"))
-    clinical = sorted({center for center, role in roles if role in CLINICAL_ROLES})
-    if clinical:
-        return clinical
-    if any(role == Membership.Role.RESEARCHER for _center, role in roles):
-        return None
-    raise PermissionDenied(NO_ROLE)
+    """Centers ``user`` may export (the view rule of :mod:`accounts.access`): their clinical
+    centers, or None for every center (researchers, superusers). PermissionDenied without a
+    role."""
+    access = access_of(user)
+    if not access.any:
+        raise PermissionDenied(NO_ROLE)
+    ids = access.center_ids(Action.VIEW)
+    return None if ids is None else sorted(ids)
 
 
-def export_check(spec: ExportSpec) -> None:
-    """ValidationError naming the field when the request cannot produce an export."""
+def export_check(spec: ExportSpec, *, research: bool = False) -> None:
+    """ValidationError naming the field when the request cannot produce an export; a
+    researcher's filters must be on the research allow-list and select at least
+    REGISTRY_MIN_CELL_SIZE patients (security review, issue #12, finding 2)."""
     if spec.format == Format.CSV_WIDE and spec.level not in WIDE_LEVELS:
         raise ValidationError({"format": [WIDE_NOT_AVAILABLE.format(level=spec.level)]})
     if spec.format == Format.FHIR and spec.date_mode == DateMode.RELATIVE:
@@ -79,11 +78,16 @@ def export_check(spec: ExportSpec) -> None:
     except (ValueError, TypeError) as error:
         raise ValidationError({"rules": [str(error)]}) from error
     try:
-        patients = selected_patients(filters=spec.filters, center_ids=spec.center_ids)
+        patients = selected_patients(
+            filters=spec.filters, center_ids=spec.center_ids, research=research
+        )
     except ValidationError as error:
         raise ValidationError(
             {f"filters.{name}": messages for name, messages in error.message_dict.items()}
         ) from error
+    limit = settings.REGISTRY_MIN_CELL_SIZE
+    if research and patients.count() < limit:
+        raise ValidationError({"filters": [TOO_FEW_PATIENTS.format(limit=limit)]})
     if spec.format == Format.XLSX:
         limit = settings.REGISTRY_EXPORT_XLSX_MAX_ROWS
         rows = row_estimate(patients, spec.level)
@@ -94,10 +98,7 @@ def export_check(spec: ExportSpec) -> None:
 def _enqueue(job_id: int) -> None:
     from exports.tasks import run_export
 
-    try:
-        run_export.apply_async((job_id,))
-    except BrokerError as error:  # the sweep queues it again
-        logger.warning("export job %s not queued (broker: %s)", job_id, type(error).__name__)
+    enqueue(run_export, (job_id,))  # if the broker is down, the sweep queues it again
 
 
 @transaction.atomic
@@ -121,7 +122,7 @@ def export_request(
         project_key=project_key,
         rules=dict(rules or {}),
     )
-    export_check(spec)
+    export_check(spec, research=access_of(user).research)
     job = ExportJob.objects.create(
         requested_by=user,
         level=level,
@@ -163,9 +164,11 @@ def export_run(*, job_id: int) -> None:
             last["done"] = done
             job_progress(job_id, done=done, total=total)
 
-    with tempfile.TemporaryDirectory(prefix="registry-export-") as workdir:
+    with heartbeat(ExportJob, job_id), ExportJob.scratch_dir(job_id) as workdir:
         path = Path(workdir) / f"export-{job_id}.zip"
         try:
+            if access_of(job.requested_by).research:  # the cohort may have shrunk since
+                export_check(spec_of(job), research=True)
             result = export_to_zip(spec_of(job), path, on_progress=on_progress)
         except TRANSIENT:
             raise
@@ -236,7 +239,8 @@ def export_expire(*, job: ExportJob) -> None:
 
 
 def export_sweep() -> dict[str, int]:
-    """Expire due jobs and queue again pending jobs whose task was lost (broker down)."""
+    """Expire due jobs (jobs whose task was lost or whose worker stopped:
+    :mod:`registry.job_sweep`)."""
     now = timezone.now()
     due = ExportJob.objects.filter(
         Q(status=Status.SUCCEEDED, expires_at__lte=now)
@@ -247,31 +251,22 @@ def export_sweep() -> dict[str, int]:
     for job in due.iterator():
         export_expire(job=job)
         expired += 1
-    stalled = ExportJob.objects.filter(status=Status.PENDING, created_at__lte=now - STALLED_AFTER)
-    requeued = 0
-    for job_id in stalled.values_list("pk", flat=True):
-        _enqueue(job_id)
-        requeued += 1
-    return {"expired": expired, "requeued": requeued}
+    return {"expired": expired}
 
 
 def import_center(*, user, code: str | None) -> Center:
-    """The center ``user`` imports into: the one named (theirs), or their only clinical one."""
-    if user.is_superuser:
-        centers = Center.objects.all()
-    else:
-        centers = Center.objects.filter(
-            memberships__user=user, memberships__role__in=CLINICAL_ROLES
-        ).distinct()
+    """The center ``user`` imports into: the one named (one they may change), or their only
+    clinical one."""
     if code:
-        center = centers.filter(code=code).first()
+        center = restrict(Center.objects.filter(code=code), user, Action.CHANGE).first()
         if center is None:
             raise ValidationError({"center": [NOT_YOUR_CENTER]})
         return center
-    mine = list(centers[:2])
-    if len(mine) == 1 and not user.is_superuser:
-        return mine[0]
-    raise ValidationError({"center": [CENTER_REQUIRED if mine else NOT_YOUR_CENTER]})
+    try:
+        return only_center(user, Action.CHANGE)
+    except ValueError as error:
+        message = CENTER_REQUIRED if str(error) == ONE_OF_SEVERAL else NOT_YOUR_CENTER
+        raise ValidationError({"center": [message]}) from error
 
 
 def import_run(*, data: bytes, center: Center, commit: bool) -> ImportReport:

@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from accounts.scoping import clinical_centers
+from accounts.access import Action
 from imaging import services
 from imaging.choices import BodyRegion, Laterality, View
 from imaging.models import (
@@ -20,9 +20,10 @@ from imaging.models import (
 from imaging.unmatched import unmatched_assign
 from patients.admin import CenterScopedAdmin
 from patients.models import Patient
+from registry.admin_site import RestrictedAdmin, RestrictedInline
 
 
-class LesionInline(admin.TabularInline):
+class LesionInline(RestrictedInline, admin.TabularInline):
     model = CalcinosisLesion
     extra = 0
     fields = [
@@ -38,7 +39,7 @@ class LesionInline(admin.TabularInline):
     ]
 
 
-class FindingInline(admin.TabularInline):
+class FindingInline(RestrictedInline, admin.TabularInline):
     model = RadiographicFinding
     extra = 0
     fields = ["finding", "digit", "segment", "joint", "notes"]
@@ -88,7 +89,6 @@ class LesionTrackAdmin(CenterScopedAdmin):
 
 @admin.register(CalcinosisLesion)
 class CalcinosisLesionAdmin(CenterScopedAdmin):
-    center_path = "radiograph__patient__center"
     list_display = ["radiograph", "digit", "segment", "tissue", "longest_diameter_mm", "track"]
     list_filter = ["morphology", "tissue", "segment"]
     search_fields = ["radiograph__patient__registry_id"]
@@ -115,11 +115,10 @@ class AssignForm(forms.Form):
 
 
 @admin.register(DicomInstance)
-class DicomInstanceAdmin(CenterScopedAdmin):
+class DicomInstanceAdmin(RestrictedAdmin):
     """The received DICOM images and the unmatched queue (filter: status = unmatched). Rows come
     only from ingest; the one change is the assign action. No identifier is shown or stored."""
 
-    center_path = "center"
     list_display = [
         "__str__",
         "status",
@@ -177,9 +176,9 @@ class DicomInstanceAdmin(CenterScopedAdmin):
                 request, "Select unmatched images of one center.", level=messages.ERROR
             )
             return None
-        patients = Patient.objects.filter(center_id=centers.pop())
-        if not request.user.is_superuser:
-            patients = patients.filter(center__in=clinical_centers(request.user))
+        patients = Patient.objects.filter(center_id=centers.pop()).restrict(
+            request.user, Action.CHANGE
+        )
         form = AssignForm(request.POST if "apply" in request.POST else None, patients=patients)
         if form.is_valid():
             values = {k: v for k, v in form.cleaned_data.items() if v not in ("", None)}

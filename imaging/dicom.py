@@ -1,8 +1,9 @@
 """Reading uploaded radiographs: the one module (with deidentify and preview) that touches pydicom.
 
 `read_dicom` accepts a Part 10 file only if we can ingest it end to end: a projection radiograph
-or secondary capture, in a transfer syntax we can decode, with complete pixel data. Everything
-else raises `DicomError` with a short `reason` code the API returns as is. The accessors return
+or secondary capture, in a transfer syntax we can decode, with complete pixel data, within the
+limits of imaging.dicom_limits. Everything else raises `DicomError` with a short `reason` code
+the API returns as is. The accessors return
 None for absent or empty attributes (OpenREM style) so callers never handle pydicom exceptions.
 """
 
@@ -12,7 +13,6 @@ import io
 import math
 import struct
 import zlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, BinaryIO
@@ -35,6 +35,18 @@ from pydicom.uid import (
     RLELossless,
 )
 
+from imaging.dicom_limits import (
+    LIMIT_MESSAGES,
+    LONG_VRS,
+    DicomLimits,
+    LimitExceeded,
+    check_frame_headers,
+    check_pixel_data_size,
+    check_structure,
+    inflate,
+)
+from imaging.pixel_spacing import PixelSpacing, resolve_pixel_spacing
+
 NOT_DICOM = "not_dicom"
 TRUNCATED = "truncated"
 NO_PIXEL_DATA = "no_pixel_data"
@@ -49,6 +61,7 @@ MESSAGES: dict[str, str] = {
     CORRUPT_PIXEL_DATA: "The image in the DICOM file cannot be decoded.",
     UNSUPPORTED_TRANSFER_SYNTAX: "The file's transfer syntax is not one the registry decodes.",
     UNSUPPORTED_SOP_CLASS: "The DICOM file is not a CR, DX or secondary capture image.",
+    **LIMIT_MESSAGES,
 }
 
 NATIVE_TRANSFER_SYNTAXES = (
@@ -96,15 +109,25 @@ class DicomError(ValueError):
 # --- reading --------------------------------------------------------------------------------
 
 
-def read_dicom(data: bytes | BinaryIO) -> Dataset:
-    """Parse and validate one uploaded file; raise DicomError when it cannot be ingested."""
+def read_dicom(data: bytes | BinaryIO, *, limits: DicomLimits) -> Dataset:
+    """Parse and validate one uploaded file; raise DicomError when it cannot be ingested.
+
+    Nothing is decoded here except native pixel data (whose size is the file's): compressed
+    frames are decoded by imaging.decode_sandbox. The structure and the declared image size are
+    checked against ``limits`` before pydicom parses the dataset or a decoder allocates a frame.
+    """
     raw = bytes(data) if isinstance(data, bytes | bytearray | memoryview) else data.read()
     raw = _with_preamble(raw)
     _check_meta_complete(raw)
     try:
+        _check_limits(raw, limits)
         ds = dcmread(io.BytesIO(raw), force=False)
+    except LimitExceeded as exc:
+        raise DicomError(exc.reason, exc.detail) from exc
     except (EOFError, struct.error, zlib.error) as exc:  # a (deflated) stream that stops
         raise DicomError(TRUNCATED, f"{type(exc).__name__}: {exc}") from exc
+    except DicomError:
+        raise
     except Exception as exc:  # InvalidDicomError, or a header pydicom cannot parse at all
         raise DicomError(NOT_DICOM, f"{type(exc).__name__}: {exc}") from exc
 
@@ -115,16 +138,60 @@ def read_dicom(data: bytes | BinaryIO) -> Dataset:
     sop_class = get_str(ds, "SOPClassUID") or get_str(ds.file_meta, "MediaStorageSOPClassUID")
     if sop_class not in ACCEPTED_SOP_CLASSES:
         raise DicomError(UNSUPPORTED_SOP_CLASS, str(sop_class))
-    if transfer_syntax not in ACCEPTED_TRANSFER_SYNTAXES:
-        raise DicomError(UNSUPPORTED_TRANSFER_SYNTAX, transfer_syntax)
     if "PixelData" not in ds:
         # pydicom drops an encapsulated Pixel Data element cut before its delimiter, so the
         # tag still being in the bytes means the file was cut, not that it never had pixels.
         if _PIXEL_DATA_TAG_LE in raw[_PREAMBLE_LENGTH:]:
             raise DicomError(TRUNCATED, "Pixel Data ends before its sequence delimiter")
         raise DicomError(NO_PIXEL_DATA)
-    _check_pixel_data(ds, transfer_syntax)
+    _check_pixel_data(ds, transfer_syntax, limits)
     return ds
+
+
+def decode_last_frame(ds: Dataset) -> None:
+    """Decode the last frame (the one a cut would hit); CORRUPT_PIXEL_DATA when it fails.
+    Run it on compressed pixel data only inside imaging.decode_sandbox."""
+    frames = get_int(ds, "NumberOfFrames") or 1
+    try:
+        get_decoder(ds.file_meta.TransferSyntaxUID).as_array(ds, index=frames - 1)
+    except MemoryError:
+        raise
+    except Exception as exc:  # each decoder plugin raises its own exception types
+        raise DicomError(CORRUPT_PIXEL_DATA, f"{type(exc).__name__}: {exc}") from exc
+
+
+def _check_limits(raw: bytes, limits: DicomLimits) -> None:
+    """Inflate (with a cap) and walk the dataset before pydicom parses it: pydicom inflates
+    without a cap and reads every sequence item of undefined length as it goes."""
+    start, transfer_syntax = _file_meta_end(raw)
+    if transfer_syntax is None:
+        raise DicomError(NOT_DICOM, "no (0002,0010) Transfer Syntax UID in the file meta")
+    if transfer_syntax not in ACCEPTED_TRANSFER_SYNTAXES:
+        raise DicomError(UNSUPPORTED_TRANSFER_SYNTAX, transfer_syntax)
+    dataset: bytearray | memoryview = memoryview(raw)[start:]
+    if transfer_syntax == DeflatedExplicitVRLittleEndian:
+        # pydicom inflates the same stream again, now known to stay within the cap
+        dataset = inflate(dataset, max_bytes=limits.max_inflated_bytes)
+    check_structure(dataset, implicit_vr=transfer_syntax == ImplicitVRLittleEndian, limits=limits)
+
+
+def _file_meta_end(raw: bytes) -> tuple[int, str | None]:
+    """Where the dataset starts, and the (0002,0010) Transfer Syntax UID: the group 0002
+    elements after the preamble, always explicit VR little endian (PS3.10 7.1)."""
+    pos = _PREAMBLE_LENGTH + 4
+    transfer_syntax = None
+    while pos + 8 <= len(raw) and raw[pos : pos + 2] == b"\x02\x00":
+        vr = raw[pos + 4 : pos + 6]
+        if vr in LONG_VRS:
+            length, value = int.from_bytes(raw[pos + 8 : pos + 12], "little"), pos + 12
+        else:
+            length, value = int.from_bytes(raw[pos + 6 : pos + 8], "little"), pos + 8
+        if length == _UNDEFINED_LENGTH:
+            break
+        if raw[pos + 2 : pos + 4] == b"\x10\x00":  # (0002,0010)
+            transfer_syntax = raw[value : value + length].decode("ascii", "replace").strip("\0 ")
+        pos = value + length
+    return pos, transfer_syntax
 
 
 def _with_preamble(raw: bytes) -> bytes:
@@ -182,22 +249,32 @@ def _check_complete(ds: Dataset, raw: bytes) -> None:
         raise DicomError(TRUNCATED, f"bytes left unread after element {last.tag}")
 
 
-def _check_pixel_data(ds: Dataset, transfer_syntax: str) -> None:
-    """Make sure every frame is there and the last one decodes (the one a cut would hit)."""
+def _check_pixel_data(ds: Dataset, transfer_syntax: str, limits: DicomLimits) -> None:
+    """The declared image within the limits, every native frame there and decodable."""
     frames = get_int(ds, "NumberOfFrames") or 1
+    bits = get_int(ds, "BitsAllocated") or 0
+    samples = get_int(ds, "SamplesPerPixel") or 1
+    rows, columns = get_int(ds, "Rows") or 0, get_int(ds, "Columns") or 0
+    try:
+        check_pixel_data_size(
+            rows=rows,
+            columns=columns,
+            frames=frames,
+            samples=samples,
+            bits_allocated=bits,
+            limits=limits,
+        )
+        if transfer_syntax not in NATIVE_TRANSFER_SYNTAXES:
+            check_frame_headers(ds.PixelData, rows=rows, columns=columns)
+    except LimitExceeded as exc:
+        raise DicomError(exc.reason, exc.detail) from exc
     if transfer_syntax in NATIVE_TRANSFER_SYNTAXES:
-        bits = get_int(ds, "BitsAllocated") or 0
-        samples = get_int(ds, "SamplesPerPixel") or 1
-        pixels = (get_int(ds, "Rows") or 0) * (get_int(ds, "Columns") or 0) * samples * frames
-        expected = math.ceil(pixels * bits / 8)
+        expected = math.ceil(rows * columns * samples * frames * bits / 8)
         if expected == 0:
             raise DicomError(CORRUPT_PIXEL_DATA, "Rows, Columns or Bits Allocated missing")
         if len(ds.PixelData) < expected:
             raise DicomError(TRUNCATED, f"{len(ds.PixelData)} of {expected} pixel bytes")
-    try:
-        get_decoder(transfer_syntax).as_array(ds, index=frames - 1)
-    except Exception as exc:  # each decoder plugin raises its own exception types
-        raise DicomError(CORRUPT_PIXEL_DATA, f"{type(exc).__name__}: {exc}") from exc
+        decode_last_frame(ds)  # native: the frame is the file's own bytes, no decompression
 
 
 # --- accessors (None for absent or empty) ---------------------------------------------------
@@ -252,100 +329,6 @@ def get_date(ds: Dataset, keyword: str) -> date | None:
         return datetime.strptime(digits, "%Y%m%d").date()
     except ValueError:
         return None
-
-
-# --- pixel spacing --------------------------------------------------------------------------
-
-PROJECTION = "projection"
-MAGNIFICATION_CORRECTED = "magnification_corrected"
-CALIBRATED = "calibrated"
-UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True)
-class PixelSpacing:
-    """mm between pixel centres; `source` says which plane the millimetres belong to."""
-
-    row_mm: float  # spacing between adjacent rows (vertical), first value (PS3.3 10.7.1.3)
-    column_mm: float  # spacing between adjacent columns (horizontal), second value
-    source: str
-    approximate: bool
-
-
-def resolve_pixel_spacing(
-    *,
-    imager_pixel_spacing: Sequence[float | str] | str | float | None,
-    magnification_factor: float | str | None,
-    pixel_spacing: Sequence[float | str] | str | float | None,
-    calibration_type: str | None,
-) -> PixelSpacing | None:
-    """Apply DOMAIN.md's spacing rule for projection radiographs (PS3.3 10.7, C.8.11.5).
-
-    Order: "calibrated" (Pixel Spacing that differs from Imager Pixel Spacing, with a calibration
-    type), then "magnification_corrected", "projection", and "unknown" (Pixel Spacing whose
-    provenance we cannot tell). None when no usable (positive, finite) spacing exists.
-    """
-    imager = _spacing_pair(imager_pixel_spacing)  # (0018,1164) Imager Pixel Spacing
-    patient = _spacing_pair(pixel_spacing)  # (0028,0030) Pixel Spacing
-    calibrated_by = (calibration_type or "").strip()  # (0028,0A02) Pixel Spacing Calibration Type
-    magnification = _number(magnification_factor)  # (0018,1114) Estimated Radiog. Magn. Factor
-
-    # PS3.3 10.7: Pixel Spacing equal to Imager Pixel Spacing means no correction was made, so
-    # it tells nothing more than the detector spacing; a different one was corrected in the
-    # patient plane, and the calibration type (GEOMETRY or FIDUCIAL) says how.
-    if patient is not None and not _same(patient, imager):
-        if calibrated_by:
-            return PixelSpacing(*patient, source=CALIBRATED, approximate=False)
-        if imager is None:
-            return PixelSpacing(*patient, source=UNKNOWN, approximate=True)
-        # Corrected, but we cannot tell how: fall through to the detector spacing, which is
-        # at least well defined (DOMAIN.md asks for a calibration type before "calibrated").
-    if imager is not None:
-        # The factor is SID/SOD (PS3.3 C.8.11.5 DX Positioning), >= 1 by construction; anything
-        # else is an entry error and is ignored. It is an *estimate* made for one object depth
-        # (often the table top), so a deposit at another depth is still measured approximately:
-        # hence approximate=True, and only a calibration proper gives approximate=False.
-        if magnification is not None and magnification >= 1.0:
-            row, column = (value / magnification for value in imager)
-            return PixelSpacing(row, column, source=MAGNIFICATION_CORRECTED, approximate=True)
-        return PixelSpacing(*imager, source=PROJECTION, approximate=True)
-    if patient is not None:
-        return PixelSpacing(*patient, source=UNKNOWN, approximate=True)
-    return None
-
-
-def _number(value: float | str | None) -> float | None:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _spacing_pair(
-    value: Sequence[float | str] | str | float | None,
-) -> tuple[float, float] | None:
-    """(row, column) in mm from a DS pair, a backslash-separated string or a single number."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        items: list[Any] = value.split("\\")
-    elif isinstance(value, int | float):
-        items = [value]
-    else:
-        items = list(value)
-    numbers = [_number(item) for item in items[:2]]
-    if len(numbers) == 1:  # VM 2 is required, but a lone value can only mean square pixels
-        numbers *= 2
-    if len(numbers) != 2 or any(n is None or n <= 0 for n in numbers):
-        return None
-    return numbers[0], numbers[1]  # type: ignore[return-value]
-
-
-def _same(a: tuple[float, float], b: tuple[float, float] | None) -> bool:
-    if b is None:
-        return False
-    return all(math.isclose(x, y, rel_tol=1e-6) for x, y in zip(a, b, strict=True))
 
 
 # --- metadata -------------------------------------------------------------------------------

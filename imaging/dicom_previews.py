@@ -17,12 +17,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from kombu.exceptions import OperationalError as KombuOperationalError
 
-from imaging import preview
-from imaging.dicom import DicomError, read_dicom
+from imaging.decode_sandbox import previews_render
+from imaging.dicom import DicomError
 from imaging.dicom_storage import dicom_storage, store_content
 from imaging.models import DicomInstance
+from registry.enqueue import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -46,12 +46,7 @@ def previews_enqueue(instance_ids: list[int]) -> None:
 def _send(instance_ids: list[int]) -> None:
     from imaging.tasks import render_dicom_previews  # tasks import this module
 
-    try:
-        render_dicom_previews.delay(instance_ids)
-    except (KombuOperationalError, OSError) as exc:
-        logger.warning(
-            "broker unreachable, %d previews left to the sweep: %s", len(instance_ids), exc
-        )
+    enqueue(render_dicom_previews, (instance_ids,))  # if the broker is down: the sweep
 
 
 def dicom_previews_sweep(*, older_than: timedelta = SWEEP_AGE) -> int:
@@ -99,8 +94,12 @@ def preview_batch() -> Iterator[list[int]]:
 
 
 def dicom_previews_render(*, instance_ids: list[int]) -> None:
-    """Render the thumbnail and viewer PNGs of the pending instances among ``instance_ids``."""
+    """Render the thumbnail and viewer PNGs of the pending instances among ``instance_ids``,
+    each in a child process within the REGISTRY_DICOM_DECODE_* limits (imaging.decode_sandbox)."""
+    from imaging.ingest import dicom_limits  # ingest imports this module
+
     sizes = settings.REGISTRY_DICOM_PREVIEW_SIZES
+    limits = dicom_limits()
     instances = DicomInstance.objects.filter(
         pk__in=instance_ids, preview_status=DicomInstance.PreviewStatus.PENDING
     ).only("pk", "file", "sha256")
@@ -109,22 +108,18 @@ def dicom_previews_render(*, instance_ids: list[int]) -> None:
         with storage.open(instance.file.name, "rb") as handle:
             data = handle.read()
         try:
-            ds = read_dicom(data)
-            names = {
-                size: store_content(
-                    preview.render_preview(ds, max_size=pixels),
-                    suffix=f"-{size}.png",
-                    sha256=instance.sha256,
-                )
-                for size, pixels in sizes.items()
-            }
-        except (DicomError, ValueError, RuntimeError, MemoryError) as exc:
+            pngs = previews_render(data, sizes=sizes, limits=limits)
+        except DicomError as exc:
             # The file was accepted, so this is a renderer limit: record it, keep the image.
-            logger.warning("preview of DICOM instance %s failed: %s", instance.pk, exc)
+            logger.warning("preview of DICOM instance %s failed: %s", instance.pk, exc.reason)
             DicomInstance.objects.filter(pk=instance.pk).update(
                 preview_status=DicomInstance.PreviewStatus.FAILED
             )
             continue
+        names = {
+            size: store_content(png, suffix=f"-{size}.png", sha256=instance.sha256)
+            for size, png in pngs.items()
+        }
         DicomInstance.objects.filter(pk=instance.pk).update(
             thumbnail=names["thumb"],
             viewer_image=names["viewer"],

@@ -1,8 +1,10 @@
 """The one DICOM ingest pipeline behind the REST upload, ``import_dicom`` and ``dicom_scp``.
 
-read -> metadata (Patient ID read before de-identification) -> match the patient in the
-receiving center -> de-identify (PS3.15 Annex E, imaging.deidentify) -> store the de-identified
-bytes, content-addressed -> a radiograph (matched) or an unmatched queue entry -> previews
+read within the limits of imaging.dicom_limits (compressed frames decoded only in
+imaging.decode_sandbox) -> metadata (Patient ID read before de-identification) -> duplicates
+decided per center -> match the patient in the receiving center -> de-identify (PS3.15 Annex E,
+imaging.deidentify) -> store the de-identified bytes, content-addressed (shared by centers that
+receive the same image) -> a radiograph (matched) or an unmatched queue entry -> previews
 enqueued after commit. The identifiable bytes live only in memory: nothing of them is written,
 not even to a temporary file, and identifiers are never logged.
 """
@@ -20,10 +22,12 @@ from django.db import IntegrityError, transaction
 from pydicom.dataset import Dataset
 
 from accounts.models import Center
+from imaging.decode_sandbox import pixels_verify
 from imaging.deidentify import deidentify, map_uid
 from imaging.dicom import DicomError, DicomMetadata, extract_metadata, get_str, read_dicom
 from imaging.dicom_fields import RadiographFields, radiograph_fields
 from imaging.dicom_keys import source_patient_key, uid_key
+from imaging.dicom_limits import MIB, DicomLimits
 from imaging.dicom_previews import preview_enqueue
 from imaging.dicom_storage import sha256_of, store_content
 from imaging.models import DicomInstance, Radiograph
@@ -44,7 +48,9 @@ MISSING_UID = "missing_uid"
 PATIENT_NOT_IN_CENTER = "patient_not_in_center"
 
 MESSAGES = {
-    ALREADY_RECEIVED: "This image (same SOP Instance UID) was received before: nothing changed.",
+    ALREADY_RECEIVED: (
+        "This center received this image (same SOP Instance UID) before: nothing changed."
+    ),
     TOO_LARGE: "The file is larger than REGISTRY_DICOM_MAX_FILE_MB ({limit} MB).",
     MISSING_UID: "The file has no SOP Instance UID (0008,0016) or Study Instance UID (0020,000D).",
     PATIENT_NOT_IN_CENTER: "The chosen patient does not belong to the receiving center.",
@@ -69,6 +75,18 @@ def max_file_bytes() -> int:
     return settings.REGISTRY_DICOM_MAX_FILE_MB * 1024 * 1024
 
 
+def dicom_limits() -> DicomLimits:
+    """The REGISTRY_DICOM_* limits of one file (imaging.dicom_limits, docs/security.md)."""
+    return DicomLimits(
+        max_pixel_data_bytes=settings.REGISTRY_DICOM_MAX_PIXEL_DATA_MB * MIB,
+        max_inflated_bytes=settings.REGISTRY_DICOM_MAX_INFLATED_MB * MIB,
+        max_elements=settings.REGISTRY_DICOM_MAX_ELEMENTS,
+        max_depth=settings.REGISTRY_DICOM_MAX_DEPTH,
+        decode_memory_bytes=settings.REGISTRY_DICOM_DECODE_MEMORY_MB * MIB,
+        decode_seconds=settings.REGISTRY_DICOM_DECODE_TIMEOUT_S,
+    )
+
+
 def size_refused(size: int) -> IngestResult | None:
     """The rejection of a file of ``size`` bytes over REGISTRY_DICOM_MAX_FILE_MB, else None;
     callers check it before reading a file into memory."""
@@ -91,8 +109,9 @@ def radiograph_ingest(
     refused = size_refused(len(data))
     if refused is not None:
         return refused
+    limits = dicom_limits()
     try:
-        ds = read_dicom(data)
+        ds = read_dicom(data, limits=limits)
     except DicomError as exc:
         return _rejected(exc.reason, str(exc), len(data))
     metadata = extract_metadata(ds)
@@ -103,9 +122,15 @@ def radiograph_ingest(
 
     key = uid_key()
     sop_instance_uid = map_uid(metadata.sop_instance_uid, key)
-    existing = DicomInstance.objects.filter(sop_instance_uid=sop_instance_uid).first()
+    # Per center: what another center sent is neither revealed nor shared (only the bytes are).
+    received = DicomInstance.objects.filter(center=center, sop_instance_uid=sop_instance_uid)
+    existing = received.first()
     if existing is not None:
-        return _duplicate(existing, center)
+        return _duplicate(existing)
+    try:
+        pixels_verify(data, ds, limits=limits)
+    except DicomError as exc:
+        return _rejected(exc.reason, str(exc), len(data))
 
     match, reason = (patient, "") if patient else _match_patient(metadata, center)
     fields = radiograph_fields(metadata, default_region=settings.REGISTRY_DICOM_DEFAULT_BODY_REGION)
@@ -132,10 +157,10 @@ def radiograph_ingest(
         with transaction.atomic():
             _place(instance, match, reason, fields)
     except IntegrityError:  # the same image arrived concurrently and won the unique UID
-        existing = DicomInstance.objects.filter(sop_instance_uid=sop_instance_uid).first()
+        existing = received.first()
         if existing is None:
             raise
-        return _duplicate(existing, center)
+        return _duplicate(existing)
     preview_enqueue(instance.pk)
     outcome = IMPORTED if instance.status == DicomInstance.Status.MATCHED else UNMATCHED
     logger.debug(
@@ -232,7 +257,7 @@ def _instance_fields(clean: Dataset, metadata: DicomMetadata, fields: Radiograph
         "pixel_spacing_row_mm": fields.pixel_spacing_row_mm,
         "pixel_spacing_column_mm": fields.pixel_spacing_column_mm,
         "pixel_spacing_source": fields.pixel_spacing_source,
-        "burned_in_annotation": bool(metadata.burned_in_annotation),
+        "burned_in_annotation": metadata.burned_in_annotation,  # None: absent, needs a review
     }
 
 
@@ -248,14 +273,13 @@ def _rejected(reason: str, detail: str, size: int) -> IngestResult:
     return IngestResult(outcome=REJECTED, reason=reason, detail=detail, size_bytes=size)
 
 
-def _duplicate(existing: DicomInstance, center: Center) -> IngestResult:
-    """Same image again. Another center's instance is not named: its ids are not theirs."""
-    own = existing.center_id == center.pk
+def _duplicate(existing: DicomInstance) -> IngestResult:
+    """The same image again, from the center that holds ``existing``."""
     return IngestResult(
         outcome=DUPLICATE,
         reason=ALREADY_RECEIVED,
         detail=MESSAGES[ALREADY_RECEIVED],
-        instance_id=existing.pk if own else None,
-        radiograph_id=existing.radiograph_id if own else None,
-        sop_instance_uid=existing.sop_instance_uid if own else "",
+        instance_id=existing.pk,
+        radiograph_id=existing.radiograph_id,
+        sop_instance_uid=existing.sop_instance_uid,
     )

@@ -29,6 +29,12 @@ from imaging.dicom import (
     NO_PIXEL_DATA,
     UNSUPPORTED_SOP_CLASS,
 )
+from imaging.dicom_limits import (
+    DECODE_OUT_OF_MEMORY,
+    DECODE_TIMEOUT,
+    IMAGE_TOO_LARGE,
+    INFLATED_TOO_LARGE,
+)
 from imaging.dicom_previews import collect_previews, previews_enqueue
 from imaging.models import DicomInstance
 from registry.audit import Source, audit_context
@@ -40,8 +46,14 @@ SUCCESS = 0x0000
 OUT_OF_RESOURCES = 0xA700
 DATA_SET_DOES_NOT_MATCH_SOP_CLASS = 0xA900
 CANNOT_UNDERSTAND = 0xC000
+# Over a size or decoding limit (imaging.dicom_limits): "Refused: Out of Resources", as for a
+# file too large; any other rejection (a structure we will not walk too): "Cannot Understand".
 STATUS_OF_REJECTION = {
     ingest.TOO_LARGE: OUT_OF_RESOURCES,
+    IMAGE_TOO_LARGE: OUT_OF_RESOURCES,
+    INFLATED_TOO_LARGE: OUT_OF_RESOURCES,
+    DECODE_OUT_OF_MEMORY: OUT_OF_RESOURCES,
+    DECODE_TIMEOUT: OUT_OF_RESOURCES,
     NO_PIXEL_DATA: DATA_SET_DOES_NOT_MATCH_SOP_CLASS,
     UNSUPPORTED_SOP_CLASS: DATA_SET_DOES_NOT_MATCH_SOP_CLASS,
 }

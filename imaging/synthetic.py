@@ -97,6 +97,7 @@ def _encode(
     ds.StudyDate = ds.AcquisitionDate = acquired_on.strftime("%Y%m%d")
     ds.PatientID, ds.PatientName = patient_id, "SYNTHETIC^DEMO"
     ds.BodyPartExamined = "HAND"
+    ds.BurnedInAnnotation = "NO"  # drawn without text: researchers see the demo images
     ds.ImageLaterality = "L" if laterality == "left" else "R"
     ds.ViewPosition = VIEW_POSITIONS.get(view, "PA")
     ds.SeriesDescription = {"digit": "Thumb", "oblique": "Hand oblique"}.get(view, "Hand PA")

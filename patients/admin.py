@@ -1,38 +1,20 @@
-"""Admin for clinics' data entry: patients with visits, treatments and radiographs inline.
-
-Non-superusers see and choose only the patients of centers where they are clinicians or center
-admins. Saves go through the services so derived values and validation are the same as the API's.
+"""Admin of patients with visits, treatments and radiographs inline, for superusers and center
+admins (:mod:`registry.admin_site`: rows and choices by the one access rule). Saves go through
+the services so derived values and validation are the same as the API's.
 """
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.scoping import clinical_centers
 from imaging.models import Radiograph
 from imaging.services import radiograph_save
 from patients import services
 from patients.models import CalcinosisTreatment, Patient, SubtypeAssessment, Visit
+from registry.admin_site import RestrictedHistoryAdmin, RestrictedInline
 
 
-class CenterScopedAdmin(SimpleHistoryAdmin):
-    """Limits rows and foreign-key choices to the user's clinical centers."""
-
-    center_path = "patient__center"
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(**{f"{self.center_path}__in": clinical_centers(request.user)})
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if not request.user.is_superuser:
-            centers = clinical_centers(request.user)
-            if db_field.name == "center":
-                kwargs["queryset"] = centers
-            elif db_field.name == "patient":
-                kwargs["queryset"] = Patient.objects.filter(center__in=centers)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+class CenterScopedAdmin(RestrictedHistoryAdmin):
+    """Clinical rows with their history; saves go through the services. Deleting clinical data
+    is explicit and audited: superusers only (center admins add and change)."""
 
     def formset_savers(self) -> dict:
         """Inline model -> the service that saves one of its rows."""
@@ -49,13 +31,8 @@ class CenterScopedAdmin(SimpleHistoryAdmin):
         formset.save_m2m()
         return None
 
-    def has_delete_permission(self, request, obj=None):
-        # Deleting clinical data is explicit and audited: superusers only, with a reason in
-        # the history (patients.services.patient_delete).
-        return request.user.is_superuser
 
-
-class VisitInline(admin.StackedInline):
+class VisitInline(RestrictedInline, admin.StackedInline):
     model = Visit
     extra = 0
     show_change_link = True
@@ -67,19 +44,19 @@ class VisitInline(admin.StackedInline):
     ]
 
 
-class TreatmentInline(admin.TabularInline):
+class TreatmentInline(RestrictedInline, admin.TabularInline):
     model = CalcinosisTreatment
     extra = 0
     fields = ["treatment", "route", "other_text", "started_on", "stopped_on", "visit"]
 
 
-class SubtypeAssessmentInline(admin.TabularInline):
+class SubtypeAssessmentInline(RestrictedInline, admin.TabularInline):
     model = SubtypeAssessment
     extra = 0
     fields = ["assessed_on", "subtype", "note"]
 
 
-class RadiographInline(admin.TabularInline):
+class RadiographInline(RestrictedInline, admin.TabularInline):
     model = Radiograph
     extra = 0
     show_change_link = True
@@ -88,7 +65,6 @@ class RadiographInline(admin.TabularInline):
 
 @admin.register(Patient)
 class PatientAdmin(CenterScopedAdmin):
-    center_path = "center"
     list_display = [
         "registry_id",
         "local_id",

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Center
+from accounts.restricted import RestrictedQuerySet
 from patients import duration, validation
 from patients.choices import (
     AUTOANTIBODIES,
@@ -66,11 +67,6 @@ def _in_range(field: str, low: int, high: int | None = None) -> Q:
 CLASSIFICATION_FIELDS = [
     name for name in ClassificationItems.__dataclass_fields__ if name not in ("ssc_autoantibody",)
 ]
-
-
-class PatientQuerySet(models.QuerySet):
-    def for_centers(self, centers) -> PatientQuerySet:
-        return self.filter(center__in=centers)
 
 
 class Patient(models.Model):
@@ -169,7 +165,9 @@ class Patient(models.Model):
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     history = HistoricalRecords(bases=[AuditedHistory])
-    objects = PatientQuerySet.as_manager()
+    objects = RestrictedQuerySet.as_manager()
+
+    access_center_path = "center"  # see accounts.access
 
     class Meta:
         ordering = ["registry_id"]
@@ -263,6 +261,9 @@ class SubtypeAssessment(models.Model):
 
     history = HistoricalRecords(bases=[AuditedHistory])
 
+    access_center_path = "patient__center"  # see accounts.access
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["patient", "assessed_on"]
         constraints = [
@@ -321,6 +322,9 @@ class Visit(models.Model):
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     history = HistoricalRecords(bases=[AuditedHistory])
+
+    access_center_path = "patient__center"  # see accounts.access
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["patient", "date", "id"]
@@ -388,6 +392,9 @@ class CalcinosisTreatment(models.Model):
     stopped_on = models.DateField(null=True, blank=True)
 
     history = HistoricalRecords(bases=[AuditedHistory])
+
+    access_center_path = "patient__center"  # see accounts.access
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["patient", "started_on", "id"]

@@ -98,3 +98,67 @@ def kaplan_meier_json(observations: Sequence[tuple[float, bool]]) -> dict[str, A
             for year in range(math.floor(last) + 1)
         ],
     }
+
+
+SUPPRESSED = (
+    "Counts from 1 to {limit} (REGISTRY_MIN_CELL_SIZE minus one) are suppressed (null) for "
+    "researchers, and so is every statistic of a cohort or band that small."
+)
+
+
+def cohort_summary_suppressed(summary: dict[str, Any], *, min_cell: int) -> dict[str, Any]:
+    """Pure: a researcher's copy of ``summary`` where no count from 1 to ``min_cell - 1`` shows.
+
+    A cohort below ``min_cell`` keeps only its shape (every count null, no band, no curve); a
+    larger one loses its small cells, its small bands' statistics, and the Kaplan-Meier steps
+    and numbers at risk once fewer than ``min_cell`` remain at risk (docs/security.md).
+    """
+    small = summary["patients"] < min_cell
+
+    def cell(value: int) -> int | None:
+        return None if small else _cell(value, min_cell)
+
+    bands = summary["duration_bands"]
+    return {
+        "patients": None if small else summary["patients"],
+        "computed": cell(summary["computed"]),
+        "not_computed": cell(summary["not_computed"]),
+        "stale": cell(summary["stale"]),
+        "rules": summary["rules"],
+        "status_counts": {
+            status: cell(count)
+            for status, count in summary["status_counts"].items()
+        },
+        "duration_bands": {
+            **bands,
+            "bands": [] if small else [_band_suppressed(b, min_cell) for b in bands["bands"]],
+        },
+        "kaplan_meier": {
+            scale: _kaplan_meier_suppressed(curve, min_cell, small)
+            for scale, curve in summary["kaplan_meier"].items()
+        },
+        "suppressed": SUPPRESSED.format(limit=min_cell - 1),
+    }
+
+
+def _cell(value: int, min_cell: int) -> int | None:
+    return None if 0 < value < min_cell else value
+
+
+def _band_suppressed(band: dict[str, Any], min_cell: int) -> dict[str, Any]:
+    if not 0 < band["n"] < min_cell:
+        return band
+    kept = ("label", "lower_years", "upper_years")
+    return {key: value if key in kept else None for key, value in band.items()}
+
+
+def _kaplan_meier_suppressed(curve: dict[str, Any], min_cell: int, small: bool) -> dict[str, Any]:
+    if small:
+        return {"n": None, "events": None, "excluded": None, "steps": [], "at_risk": []}
+    return {
+        "n": _cell(curve["n"], min_cell),
+        "events": _cell(curve["events"], min_cell),
+        "excluded": _cell(curve["excluded"], min_cell),
+        "steps": [step for step in curve["steps"] if step["at_risk"] >= min_cell],
+        "at_risk": [row for row in curve["at_risk"] if row["at_risk"] >= min_cell],
+    }

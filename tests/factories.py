@@ -12,6 +12,8 @@ from patients.models import Patient, Visit
 from patients.services import patient_save, visit_save
 
 _counter = itertools.count(1)
+# A password that passes AUTH_PASSWORD_VALIDATORS (12+ characters), for users that sign in.
+PASSWORD = "synthetic-sign-in-2026"
 
 
 def make_center(code: str | None = None, name: str = "Test clinic") -> Center:

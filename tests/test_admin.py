@@ -1,41 +1,42 @@
-"""The admin shows clinicians only their centers' patients."""
+"""The admin is for superusers and center admins; a center admin sees only their centers."""
 
 import pytest
 from django.urls import reverse
 
 from accounts.services import user_add
+from registry.admin_site import NOT_FOR_YOU
 from tests.factories import make_center, make_patient
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def clinician_client(client, center):
+def center_admin_client(client, center):
     user = user_add(
-        email="doc@north.example", center=center, role="clinician", password="pw-long-enough-1"
+        email="doc@north.example", center=center, role="center_admin", password="pw-long-enough-1"
     )
     client.force_login(user)
     return client
 
 
-def test_changelist_is_scoped_to_the_clinicians_center(clinician_client, center):
+def test_changelist_is_scoped_to_the_center_admins_center(center_admin_client, center):
     mine = make_patient(center, local_id="MINE-1")
     theirs = make_patient(make_center("far"), local_id="THEIRS-1")
-    page = clinician_client.get(reverse("admin:patients_patient_changelist"))
+    page = center_admin_client.get(reverse("admin:patients_patient_changelist"))
     assert page.status_code == 200
     assert mine.registry_id in page.content.decode()
     assert theirs.registry_id not in page.content.decode()
-    other = clinician_client.get(reverse("admin:patients_patient_change", args=[theirs.pk]))
+    other = center_admin_client.get(reverse("admin:patients_patient_change", args=[theirs.pk]))
     assert other.status_code in (302, 404)  # the admin redirects "does not exist" to the index
 
 
-def test_search_by_local_id(clinician_client, center):
+def test_search_by_local_id(center_admin_client, center):
     patient = make_patient(center, local_id="FIND-ME-7")
-    page = clinician_client.get(reverse("admin:patients_patient_changelist"), {"q": "FIND-ME-7"})
+    page = center_admin_client.get(reverse("admin:patients_patient_changelist"), {"q": "FIND-ME-7"})
     assert patient.registry_id in page.content.decode()
 
 
-def test_admin_add_patient_computes_the_score(clinician_client, center):
+def test_admin_add_patient_computes_the_score(center_admin_client, center):
     """Adding through the admin goes through the service: sclerodactyly 4 + Raynaud 3 = 7."""
     url = reverse("admin:patients_patient_add")
     form = {
@@ -53,7 +54,7 @@ def test_admin_add_patient_computes_the_score(clinician_client, center):
     }
     for prefix in ("subtype_assessments", "visits", "treatments", "radiographs"):
         form.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
-    response = clinician_client.post(url, form)
+    response = center_admin_client.post(url, form)
     assert response.status_code == 302, response.content.decode()[:2000]
     from patients.models import Patient
 
@@ -62,25 +63,31 @@ def test_admin_add_patient_computes_the_score(clinician_client, center):
     assert patient.history.first().history_source == "admin"
 
 
-def test_researcher_has_no_admin(client, center):
-    user = user_add(
-        email="res@north.example", center=center, role="researcher", password="pw-long-enough-1"
-    )
+@pytest.mark.parametrize("role", ["researcher", "clinician"])
+def test_clinicians_and_researchers_have_no_admin(client, center, role):
+    """Clinicians work in the clinic app, researchers in the API: the admin sends them to its
+    login, which refuses them with the reason."""
+    user = user_add(email="u@north.example", center=center, role=role, password="pw-long-enough-1")
     client.force_login(user)
     assert client.get(reverse("admin:patients_patient_changelist")).status_code == 302
+    client.logout()
+    page = client.post(
+        reverse("admin:login"), {"username": "u@north.example", "password": "pw-long-enough-1"}
+    )
+    assert NOT_FOR_YOU in page.content.decode()
 
 
 @pytest.mark.parametrize(
     "model", ["progression_progressionsnapshot", "progression_recomputejob", "exports_exportjob"]
 )
-def test_job_records_are_read_only_and_for_superusers(clinician_client, model):
+def test_job_records_are_read_only_and_for_superusers(center_admin_client, model):
     """Records the registry's own jobs write: superusers read them, nobody adds or edits."""
     from django.contrib.auth import get_user_model
 
-    assert clinician_client.get(reverse(f"admin:{model}_changelist")).status_code == 403
+    assert center_admin_client.get(reverse(f"admin:{model}_changelist")).status_code == 403
     admin_user = get_user_model().objects.create_superuser(
         username="root", email="root@registry.example", password="pw-long-enough-1"
     )
-    clinician_client.force_login(admin_user)  # the same test client, now the superuser's
-    assert clinician_client.get(reverse(f"admin:{model}_changelist")).status_code == 200
-    assert clinician_client.get(reverse(f"admin:{model}_add")).status_code == 403
+    center_admin_client.force_login(admin_user)  # the same test client, now the superuser's
+    assert center_admin_client.get(reverse(f"admin:{model}_changelist")).status_code == 200
+    assert center_admin_client.get(reverse(f"admin:{model}_add")).status_code == 403

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from accounts import services
+from accounts.access import Action, access_of, users_administered
 from accounts.models import Center, Membership
-from api.access import access_for
-from api.serializers.base import RegistryModelSerializer, StrictMixin
+from api import research_fields as research
+from api.serializers.base import RegistryModelSerializer, ResearchFieldsMixin, StrictMixin
 
 NOT_YOUR_CENTER = "Unknown center, or not one you administer."
+# Finding 7 of the security review: adding someone else's colleague gave their tokens away.
+EXISTING_PERSON = (
+    "This person already has an account outside your centers; a superuser adds existing "
+    "accounts to further centers. You can add new people and change your members' roles."
+)
 
 
-class CenterSerializer(StrictMixin, serializers.ModelSerializer):
+class CenterSerializer(ResearchFieldsMixin, StrictMixin, serializers.ModelSerializer):
+    research_fields = research.CENTER
+
     class Meta:
         model = Center
         fields = ["id", "code", "name", "created_at"]
@@ -34,8 +43,7 @@ class MembershipSerializer(RegistryModelSerializer):
         validators = []
 
     def validate_center(self, center: Center) -> Center:
-        access = access_for(self.context["request"])
-        if not access.superuser and center.pk not in access.admin_center_ids:
+        if not access_of(self.context["request"].user).allows(Action.ADMINISTER, center.pk):
             raise serializers.ValidationError(NOT_YOUR_CENTER, code="does_not_exist")
         return center
 
@@ -43,6 +51,11 @@ class MembershipSerializer(RegistryModelSerializer):
         email = attrs.get("user", {}).get("email", "").lower()
         if self.instance is not None and email and email != self.instance.user.username:
             raise serializers.ValidationError({"email": ["A membership's user cannot change."]})
+        if self.instance is None and email:
+            user = self.context["request"].user
+            existing = get_user_model().objects.filter(username=email)
+            if existing.exists() and not users_administered(user).filter(username=email).exists():
+                raise serializers.ValidationError({"email": [EXISTING_PERSON]})
         return attrs
 
     def create(self, validated_data):

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 from rest_framework.serializers import as_serializer_error
 
-from api.access import access_for
+from accounts.access import access_of
 
 UNKNOWN_FIELD = "Unknown field."
 NOT_AN_OBJECT = "Expected a JSON object."
@@ -28,7 +28,22 @@ def contains_nul(value) -> bool:
 
 def is_research(serializer: serializers.BaseSerializer) -> bool:
     request = serializer.context.get("request")
-    return request is not None and access_for(request).research
+    return request is not None and access_of(request.user).research
+
+
+class ResearchFieldsMixin:
+    """For a researcher, only the fields of ``research_fields`` (an allow-list of
+    :mod:`api.research_fields`); a serializer that names none shows a researcher nothing."""
+
+    research_fields: frozenset[str] = frozenset()
+
+    def get_fields(self):
+        return self.for_reader(super().get_fields())
+
+    def for_reader(self, fields: dict) -> dict:
+        if is_research(self):
+            return {name: field for name, field in fields.items() if name in self.research_fields}
+        return fields
 
 
 class StrictMixin:
@@ -62,22 +77,13 @@ class StrictSerializer(StrictMixin, serializers.Serializer):
     pass
 
 
-class RegistryModelSerializer(StrictMixin, serializers.ModelSerializer):
+class RegistryModelSerializer(ResearchFieldsMixin, StrictMixin, serializers.ModelSerializer):
     """A model serializer whose create/update call the model's service.
 
-    ``research_excluded`` fields (identifiers, free text) are dropped for researchers.
+    Researchers see only its ``research_fields`` (:class:`ResearchFieldsMixin`).
     Model validation (``full_clean`` in the service) is the single source of rules, so DRF's
     generated unique validators are switched off (``Meta.validators = []``).
     """
-
-    research_excluded: tuple[str, ...] = ()
-
-    def get_fields(self):
-        fields = super().get_fields()
-        if is_research(self):
-            for name in self.research_excluded:
-                fields.pop(name, None)
-        return fields
 
     def save_instance(self, instance):
         """Persist through the model's service (each subclass names its own)."""

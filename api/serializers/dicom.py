@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Center
 from api.scoping import ScopedPrimaryKeyRelatedField
 from api.serializers.base import StrictSerializer
+from imaging.burned_in import VERDICTS
 from imaging.choices import BodyRegion, Laterality, View
 from imaging.models import DicomInstance
 from patients.models import Patient
@@ -19,13 +21,11 @@ class DicomUploadSerializer(StrictSerializer):
         help_text="One or more DICOM Part 10 files (multipart field `files`, repeated).",
     )
     patient = ScopedPrimaryKeyRelatedField(
-        "center",
         queryset=Patient.objects.all(),
         required=False,
         help_text="The patient of every file, instead of matching each file's Patient ID.",
     )
     center = ScopedPrimaryKeyRelatedField(
-        "pk",
         queryset=Center.objects.all(),
         required=False,
         help_text="The receiving center; needed only if you work in several and give no patient.",
@@ -89,7 +89,7 @@ class UnmatchedInstanceSerializer(serializers.ModelSerializer):
 
 
 class UnmatchedAssignSerializer(StrictSerializer):
-    patient = ScopedPrimaryKeyRelatedField("center", queryset=Patient.objects.all())
+    patient = ScopedPrimaryKeyRelatedField(queryset=Patient.objects.all())
     acquired_on = serializers.DateField(required=False, help_text="If the header has no date.")
     laterality = serializers.ChoiceField(choices=Laterality.choices, required=False)
     view = serializers.ChoiceField(choices=View.choices, required=False)
@@ -107,3 +107,37 @@ class AssignedSerializer(serializers.Serializer):
 
 class UnmatchedAssignResultSerializer(serializers.Serializer):
     assigned = AssignedSerializer(many=True)
+
+
+class BurnedInReviewSerializer(StrictSerializer):
+    verdict = serializers.ChoiceField(
+        choices=[(v.value, v.label) for v in VERDICTS],
+        help_text="What the pixels show; only no_burned_in_text releases the image to researchers.",
+    )
+
+
+class BurnedInStateSerializer(serializers.ModelSerializer):
+    """The image's burned-in text state, for clinicians (who reviewed is not research data)."""
+
+    header = serializers.SerializerMethodField(
+        help_text="(0028,0301) Burned In Annotation as received: YES, NO, or null when absent."
+    )
+    verdict = serializers.CharField(
+        source="burned_in_verdict", help_text="The review's verdict; empty until reviewed."
+    )
+    reviewed_at = serializers.DateTimeField(source="burned_in_reviewed_at")
+    reviewed_by = serializers.SlugRelatedField(
+        source="burned_in_reviewed_by", slug_field="username", read_only=True
+    )
+    research_visible = serializers.BooleanField(
+        help_text="Whether researchers may see the file and previews."
+    )
+
+    class Meta:
+        model = DicomInstance
+        fields = ["header", "verdict", "reviewed_at", "reviewed_by", "research_visible"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=["YES", "NO"], allow_null=True))
+    def get_header(self, instance) -> str | None:
+        return {True: "YES", False: "NO"}.get(instance.burned_in_annotation)

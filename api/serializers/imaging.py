@@ -5,8 +5,10 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api import research_fields as research
 from api.scoping import ScopedPrimaryKeyRelatedField
 from api.serializers.base import RegistryModelSerializer
+from api.serializers.dicom import BurnedInStateSerializer
 from api.serializers.fields import AxisField
 from imaging.choices import APPROXIMATE_SPACING, SpacingSource
 from imaging.models import CalcinosisLesion, LesionTrack, Radiograph, RadiographicFinding
@@ -58,14 +60,20 @@ class SpacingField(serializers.Field):
 
 
 class RadiographSerializer(RegistryModelSerializer):
-    patient = ScopedPrimaryKeyRelatedField("center", queryset=Patient.objects.all())
+    patient = ScopedPrimaryKeyRelatedField(queryset=Patient.objects.all())
     visit = ScopedPrimaryKeyRelatedField(
-        "patient__center", queryset=Visit.objects.all(), required=False, allow_null=True
+        queryset=Visit.objects.all(), required=False, allow_null=True
     )
     pixel_spacing_mm = SpacingField()
     pixel_spacing_approximate = serializers.SerializerMethodField()
+    burned_in = BurnedInStateSerializer(
+        source="dicom_instance",
+        read_only=True,
+        allow_null=True,
+        help_text="Burned-in text review of the DICOM image (clinicians); null without one.",
+    )
 
-    research_excluded = ("notes",)
+    research_fields = research.RADIOGRAPH
 
     class Meta:
         model = Radiograph
@@ -86,6 +94,7 @@ class RadiographSerializer(RegistryModelSerializer):
             "modality",
             "rows",
             "columns",
+            "burned_in",
             "notes",
             "created_at",
             "updated_at",
@@ -121,8 +130,8 @@ class RadiographSerializer(RegistryModelSerializer):
 
 
 class FindingSerializer(RegistryModelSerializer):
-    radiograph = ScopedPrimaryKeyRelatedField("patient__center", queryset=Radiograph.objects.all())
-    research_excluded = ("notes",)
+    radiograph = ScopedPrimaryKeyRelatedField(queryset=Radiograph.objects.all())
+    research_fields = research.FINDING
 
     class Meta:
         model = RadiographicFinding
@@ -134,9 +143,9 @@ class FindingSerializer(RegistryModelSerializer):
 
 
 class LesionTrackSerializer(RegistryModelSerializer):
-    patient = ScopedPrimaryKeyRelatedField("center", queryset=Patient.objects.all())
+    patient = ScopedPrimaryKeyRelatedField(queryset=Patient.objects.all())
     lesion_count = serializers.SerializerMethodField()
-    research_excluded = ("label",)
+    research_fields = research.LESION_TRACK
 
     class Meta:
         model = LesionTrack
@@ -165,10 +174,9 @@ class LesionTrackSerializer(RegistryModelSerializer):
 
 
 class LesionSerializer(RegistryModelSerializer):
-    radiograph = ScopedPrimaryKeyRelatedField("patient__center", queryset=Radiograph.objects.all())
+    radiograph = ScopedPrimaryKeyRelatedField(queryset=Radiograph.objects.all())
     patient = serializers.IntegerField(source="radiograph.patient_id", read_only=True)
     track = ScopedPrimaryKeyRelatedField(
-        "patient__center",
         queryset=LesionTrack.objects.all(),
         required=False,
         allow_null=True,
@@ -193,7 +201,7 @@ class LesionSerializer(RegistryModelSerializer):
         choices=SpacingSource.choices, allow_blank=True, read_only=True
     )
 
-    research_excluded = ("notes",)
+    research_fields = research.LESION
 
     class Meta:
         model = CalcinosisLesion

@@ -6,9 +6,14 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.access import Action, access_of, only_center
 from accounts.models import Center
-from api.access import access_for
-from api.serializers.base import RegistryModelSerializer, StrictSerializer
+from api import research_fields as research
+from api.serializers.base import (
+    RegistryModelSerializer,
+    ResearchFieldsMixin,
+    StrictSerializer,
+)
 from api.serializers.fields import PartialDateField
 from patients.choices import AUTOANTIBODIES, AntibodyResult
 from patients.models import CLASSIFICATION_FIELDS, Patient, SubtypeAssessment, Visit
@@ -18,20 +23,26 @@ CENTER_REQUIRED = "Choose the center (you belong to several)."
 CENTER_UNKNOWN = "Unknown center, or not one of yours."
 
 
-class AutoantibodiesSerializer(StrictSerializer):
+class AutoantibodiesSerializer(ResearchFieldsMixin, StrictSerializer):
     """Each positive, negative or unknown (unknown is not negative)."""
 
+    research_fields = research.AUTOANTIBODY
+
     def get_fields(self):
-        return {
-            key: serializers.ChoiceField(
-                choices=AntibodyResult.choices, source=field, required=False, help_text=label
-            )
-            for key, (field, label) in AUTOANTIBODIES.items()
-        }
+        return self.for_reader(
+            {
+                key: serializers.ChoiceField(
+                    choices=AntibodyResult.choices, source=field, required=False, help_text=label
+                )
+                for key, (field, label) in AUTOANTIBODIES.items()
+            }
+        )
 
 
-class ClassificationSerializer(StrictSerializer):
+class ClassificationSerializer(ResearchFieldsMixin, StrictSerializer):
     """2013 ACR/EULAR items (van den Hoogen 2013); the score itself is computed."""
+
+    research_fields = research.CLASSIFICATION
 
     def get_fields(self):
         fields = {
@@ -44,16 +55,19 @@ class ClassificationSerializer(StrictSerializer):
         fields["not_applicable_reason"] = serializers.CharField(
             required=False, allow_blank=True, max_length=200
         )
-        return fields
+        return self.for_reader(fields)
 
 
-class SubtypeAssessmentSerializer(serializers.ModelSerializer):
+class SubtypeAssessmentSerializer(ResearchFieldsMixin, serializers.ModelSerializer):
+    research_fields = research.SUBTYPE_ASSESSMENT
+
     class Meta:
         model = SubtypeAssessment
         fields = ["assessed_on", "subtype"]
 
 
-class VisitSummarySerializer(serializers.ModelSerializer):
+class VisitSummarySerializer(ResearchFieldsMixin, serializers.ModelSerializer):
+    research_fields = research.VISIT_SUMMARY
     disease_duration_years = serializers.SerializerMethodField()
 
     class Meta:
@@ -93,7 +107,7 @@ class PatientSerializer(RegistryModelSerializer):
         help_text="Years since Raynaud onset, as of today."
     )
 
-    research_excluded = ("local_id", "birth_date", "notes")
+    research_fields = research.PATIENT
 
     class Meta:
         model = Patient
@@ -137,17 +151,18 @@ class PatientSerializer(RegistryModelSerializer):
         return None if years is None else round(years, 2)
 
     def validate_center(self, center: Center) -> Center:
-        access = access_for(self.context["request"])
-        if not access.superuser and center.pk not in access.clinical_center_ids:
+        if not access_of(self.context["request"].user).allows(Action.CHANGE, center.pk):
             raise serializers.ValidationError(CENTER_UNKNOWN, code="does_not_exist")
         return center
 
     def validate(self, attrs):
         if self.instance is None and "center" not in attrs:
-            access = access_for(self.context["request"])
-            if len(access.clinical_center_ids) != 1:
-                raise serializers.ValidationError({"center": [CENTER_REQUIRED]}, code="required")
-            attrs["center"] = Center.objects.get(pk=next(iter(access.clinical_center_ids)))
+            try:
+                attrs["center"] = only_center(self.context["request"].user, Action.CHANGE)
+            except ValueError as error:
+                raise serializers.ValidationError(
+                    {"center": [CENTER_REQUIRED]}, code="required"
+                ) from error
         return attrs
 
     def create(self, validated_data):

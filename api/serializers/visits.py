@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api import research_fields as research
 from api.scoping import ScopedPrimaryKeyRelatedField
 from api.serializers.base import RegistryModelSerializer
 from patients.models import CalcinosisTreatment, Patient, Visit
@@ -29,7 +30,7 @@ class MrssSitesField(serializers.JSONField):
 
 
 class VisitSerializer(RegistryModelSerializer):
-    patient = ScopedPrimaryKeyRelatedField("center", queryset=Patient.objects.all())
+    patient = ScopedPrimaryKeyRelatedField(queryset=Patient.objects.all())
     mrss_sites = MrssSitesField(required=False, allow_null=True)
     raynaud_attacks_per_day = serializers.DecimalField(
         max_digits=4,
@@ -47,7 +48,7 @@ class VisitSerializer(RegistryModelSerializer):
         help_text="Years from Raynaud onset to this visit."
     )
 
-    research_excluded = ("notes", "ulceration_site", "infection_site", "drainage_site")
+    research_fields = research.VISIT
 
     class Meta:
         model = Visit
@@ -99,12 +100,12 @@ class NestedVisitSerializer(VisitSerializer):
 
 
 class TreatmentSerializer(RegistryModelSerializer):
-    patient = ScopedPrimaryKeyRelatedField("center", queryset=Patient.objects.all())
+    patient = ScopedPrimaryKeyRelatedField(queryset=Patient.objects.all())
     visit = ScopedPrimaryKeyRelatedField(
-        "patient__center", queryset=Visit.objects.all(), required=False, allow_null=True
+        queryset=Visit.objects.all(), required=False, allow_null=True
     )
 
-    research_excluded = ("other_text",)
+    research_fields = research.TREATMENT
 
     class Meta:
         model = CalcinosisTreatment

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from rest_framework import viewsets
 
+from accounts.access import Action
 from accounts.models import Center, Membership
-from api.access import access_for
+from api.filters import CenterFilterSet
 from api.permissions import CenterAdminOnly, RegistryPermission
 from api.serializers.accounts import CenterSerializer, MembershipSerializer
 from api.views.base import RegistryViewSet
@@ -16,14 +17,11 @@ class CenterViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = CenterSerializer
     permission_classes = [RegistryPermission]
-    filterset_fields = ["code"]
+    filterset_class = CenterFilterSet
     ordering_fields = ["code", "name"]
 
     def get_queryset(self):
-        access = access_for(self.request)
-        if access.superuser or access.research:
-            return Center.objects.all()
-        return Center.objects.filter(pk__in=access.clinical_center_ids)
+        return Center.objects.restrict(self.request.user, Action.VIEW)
 
 
 class MembershipViewSet(RegistryViewSet):
@@ -40,8 +38,4 @@ class MembershipViewSet(RegistryViewSet):
         return [CenterAdminOnly()]
 
     def get_queryset(self):
-        access = access_for(self.request)
-        queryset = self.queryset.all()
-        if access.superuser:
-            return queryset
-        return queryset.filter(center_id__in=access.admin_center_ids)
+        return self.queryset.restrict(self.request.user, Action.ADMINISTER)

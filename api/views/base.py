@@ -12,10 +12,10 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.access import Action, restrict
 from api.concurrency import check_if_match, etag_for
 from api.idempotency import idempotent
 from api.permissions import ClinicalOnly, RegistryPermission
-from api.scoping import scoped
 from api.serializers.history import HistoryEntrySerializer
 
 IF_MATCH = OpenApiParameter(
@@ -40,17 +40,18 @@ HISTORY_LIMIT = 500
 @extend_schema(parameters=[IF_MATCH], methods=["PUT", "PATCH", "DELETE"])
 @extend_schema(parameters=[IDEMPOTENCY_KEY], methods=["POST"])
 class RegistryViewSet(viewsets.ModelViewSet):
-    """CRUD on one model, limited to the user's centers (``center_path`` leads to the center)."""
+    """CRUD on one model, limited by the one access rule (the model's ``access_center_path``)."""
 
     permission_classes = [RegistryPermission]
-    center_path = "patient__center"
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
     def base_queryset(self):
         return self.queryset.all()
 
     def get_queryset(self):
-        return scoped(self.base_queryset(), self.request, self.center_path)
+        return restrict(
+            self.base_queryset(), self.request.user, Action.for_method(self.request.method)
+        )
 
     def _with_etag(self, response: Response, instance) -> Response:
         response["ETag"] = etag_for(instance)

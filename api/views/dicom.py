@@ -3,7 +3,8 @@
 Uploads are held in memory only (InMemoryDicomUploadHandler): Django's default handlers write
 any file over 2.5 MB to a temporary file, and an upload is identifiable until imaging.ingest has
 de-identified it. Files and previews follow the radiograph's access rules (clinicians of its
-center; researchers read-only; another center's radiograph is 404).
+center; researchers read-only; another center's radiograph is 404); researchers get the pixels
+only of images released by the burned-in text rule (DicomInstance.research_visible).
 """
 
 from __future__ import annotations
@@ -29,12 +30,12 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Center
-from api.access import access_for
+from accounts.access import Action, access_of, only_center
 from api.errors import PayloadTooLarge
 from api.permissions import ClinicalOnly, RegistryPermission
-from api.scoping import scoped
 from api.serializers.dicom import (
+    BurnedInReviewSerializer,
+    BurnedInStateSerializer,
     DicomUploadResultSerializer,
     DicomUploadSerializer,
     UnmatchedAssignResultSerializer,
@@ -42,6 +43,7 @@ from api.serializers.dicom import (
     UnmatchedInstanceSerializer,
 )
 from imaging import ingest, unmatched
+from imaging.burned_in import dicom_burned_in_review
 from imaging.dicom_previews import preview_batch
 from imaging.models import DicomInstance, Radiograph
 
@@ -52,7 +54,10 @@ CENTER_MISMATCH = "The patient belongs to another center than `center`."
 NO_DICOM = "This radiograph was not received as DICOM."
 PREVIEW_PENDING = "The preview is being rendered; try again in a few seconds."
 PREVIEW_FAILED = "No preview could be rendered for this image; the DICOM file is available."
-BURNED_IN = "This image may show identifying text in its pixels (Burned In Annotation)."
+BURNED_IN = (
+    "This image may show identifying text in its pixels (Burned In Annotation): it is withheld "
+    "until a clinician has reviewed it."
+)
 SIZES = ("thumb", "viewer")
 SIZE_PARAMETER = OpenApiParameter("size", OpenApiTypes.STR, enum=SIZES, default="thumb")
 PNG_RESPONSE = {(200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, description="PNG")}
@@ -155,10 +160,10 @@ class RadiographDicomUploadView(APIView):
             return patient.center
         if center is not None:
             return center
-        ids = access_for(request).clinical_center_ids
-        if len(ids) != 1:
-            raise exceptions.ValidationError({"center": [CENTER_REQUIRED]})
-        return Center.objects.get(pk=next(iter(ids)))
+        try:
+            return only_center(request.user, Action.CHANGE)
+        except ValueError as error:
+            raise exceptions.ValidationError({"center": [CENTER_REQUIRED]}) from error
 
     @staticmethod
     def _result(name: str, result: ingest.IngestResult) -> dict:
@@ -201,12 +206,12 @@ class RadiographFileView(APIView):
     content_negotiation_class = JsonErrorsOnly
 
     def instance(self, request, pk: int) -> DicomInstance:
-        radiographs = scoped(Radiograph.objects.all(), request, "patient__center")
+        radiographs = Radiograph.objects.restrict(request.user)
         radiograph = get_object_or_404(radiographs, pk=pk)
         instance = DicomInstance.objects.filter(radiograph=radiograph).first()
         if instance is None:
             raise exceptions.NotFound(NO_DICOM, code="no_dicom")
-        if instance.burned_in_annotation and access_for(request).research:
+        if access_of(request.user).research and not instance.research_visible:
             raise exceptions.PermissionDenied(BURNED_IN, code="burned_in_annotation")
         return instance
 
@@ -239,6 +244,32 @@ class RadiographDicomFileView(RadiographFileView):
         )
 
 
+class RadiographBurnedInReviewView(APIView):
+    """``POST /api/v1/radiographs/{id}/burned-in-review/``: clinicians of the radiograph's
+    center say whether its pixels show text (imaging.burned_in)."""
+
+    permission_classes = [RegistryPermission]
+
+    @extend_schema(
+        request=BurnedInReviewSerializer,
+        responses=BurnedInStateSerializer,
+        summary="Review the image for burned-in text (releases it to researchers or not)",
+        operation_id="radiographs_burned_in_review",
+    )
+    def post(self, request, pk: int):
+        radiographs = Radiograph.objects.restrict(request.user, Action.CHANGE)
+        radiograph = get_object_or_404(radiographs, pk=pk)
+        instance = DicomInstance.objects.filter(radiograph=radiograph).first()
+        if instance is None:
+            raise exceptions.NotFound(NO_DICOM, code="no_dicom")
+        serializer = BurnedInReviewSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        instance = dicom_burned_in_review(
+            instance=instance, user=request.user, verdict=serializer.validated_data["verdict"]
+        )
+        return Response(BurnedInStateSerializer(instance).data)
+
+
 class UnmatchedInstanceViewSet(viewsets.ReadOnlyModelViewSet):
     """Images waiting for a clinician of the receiving center to choose the patient."""
 
@@ -266,7 +297,7 @@ class UnmatchedInstanceViewSet(viewsets.ReadOnlyModelViewSet):
         queryset = DicomInstance.objects.unmatched().annotate(
             same_source_count=Coalesce(Subquery(same_source), 0)
         )
-        return scoped(queryset, self.request, "center")
+        return queryset.restrict(self.request.user, Action.CHANGE)
 
     @extend_schema(
         request=UnmatchedAssignSerializer,

@@ -24,7 +24,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.access import access_for
+from accounts.access import access_of, restrict_owned
 from api.errors import PayloadTooLarge
 from api.idempotency import idempotent
 from api.schema import ERROR_BODY
@@ -75,7 +75,7 @@ class AnyRole(BasePermission):
     message = NO_ROLE
 
     def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated and access_for(request).any)
+        return bool(request.user and request.user.is_authenticated and access_of(request.user).any)
 
 
 class ExportJobViewSet(
@@ -92,9 +92,7 @@ class ExportJobViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        jobs = ExportJob.objects.all()
-        if not self.request.user.is_superuser:
-            jobs = jobs.filter(requested_by=self.request.user)
+        jobs = restrict_owned(ExportJob.objects.all(), self.request.user, "requested_by")
         return jobs.order_by("-created_at", "-id")
 
     @extend_schema(
@@ -195,7 +193,7 @@ class ImportView(APIView):
         summary="Import a CSV into a center (validate every row, then all or nothing)",
     )
     def post(self, request, *args, **kwargs):
-        if not access_for(request).clinical:
+        if not access_of(request.user).clinical:
             raise exceptions.PermissionDenied(IMPORT_CLINICAL_ONLY)
         serializer = ImportRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

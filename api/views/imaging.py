@@ -8,7 +8,6 @@ from rest_framework.generics import get_object_or_404
 
 from api.filters import FindingFilterSet, LesionFilterSet, LesionTrackFilterSet, RadiographFilterSet
 from api.permissions import RegistryPermission
-from api.scoping import scoped
 from api.serializers.imaging import (
     FindingSerializer,
     LesionSerializer,
@@ -21,7 +20,7 @@ from imaging.models import CalcinosisLesion, LesionTrack, Radiograph, Radiograph
 
 
 class RadiographViewSet(RegistryViewSet):
-    queryset = Radiograph.objects.all()
+    queryset = Radiograph.objects.select_related("dicom_instance__burned_in_reviewed_by")
     serializer_class = RadiographSerializer
     filterset_class = RadiographFilterSet
     ordering_fields = ["acquired_on", "updated_at"]
@@ -31,7 +30,6 @@ class FindingViewSet(RegistryViewSet):
     queryset = RadiographicFinding.objects.all()
     serializer_class = FindingSerializer
     filterset_class = FindingFilterSet
-    center_path = "radiograph__patient__center"
 
 
 class LesionTrackViewSet(RegistryViewSet):
@@ -45,7 +43,6 @@ class LesionViewSet(RegistryViewSet):
     serializer_class = LesionSerializer
     filterset_class = LesionFilterSet
     ordering_fields = ["longest_diameter_mm", "updated_at"]
-    center_path = "radiograph__patient__center"
 
 
 class RadiographLesionViewSet(
@@ -59,7 +56,7 @@ class RadiographLesionViewSet(
 
     def get_radiograph(self) -> Radiograph:
         if not hasattr(self, "_radiograph"):
-            radiographs = scoped(Radiograph.objects.all(), self.request, "patient__center")
+            radiographs = Radiograph.objects.restrict(self.request.user)
             self._radiograph = get_object_or_404(radiographs, pk=self.kwargs["radiograph_pk"])
         return self._radiograph
 

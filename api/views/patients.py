@@ -8,10 +8,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework.generics import get_object_or_404
 
-from api.access import access_for
 from api.filters import PatientFilterSet, TreatmentFilterSet, VisitFilterSet
 from api.permissions import RegistryPermission
-from api.scoping import scoped
 from api.serializers.patients import PatientDetailSerializer, PatientSerializer
 from api.serializers.visits import NestedVisitSerializer, TreatmentSerializer, VisitSerializer
 from api.views.base import RegistryViewSet
@@ -22,7 +20,6 @@ DELETE_REASON_REQUIRED = (
     "Deleting a patient is explicit: give ?reason=... (kept in the audit trail)."
 )
 DELETE_REASON_INVALID = "The reason is plain text of at most 100 characters, no control characters."
-RESEARCH_NO_LOCAL_ID = "Researchers cannot filter by local identifier."
 
 
 class PatientViewSet(RegistryViewSet):
@@ -31,7 +28,6 @@ class PatientViewSet(RegistryViewSet):
     queryset = Patient.objects.select_related("center")
     filterset_class = PatientFilterSet
     ordering_fields = ["registry_id", "birth_date", "diagnosis_date", "updated_at", "created_at"]
-    center_path = "center"
 
     def base_queryset(self):
         queryset = self.queryset.all()
@@ -45,11 +41,6 @@ class PatientViewSet(RegistryViewSet):
         if self.action in ("retrieve", "create", "update", "partial_update"):
             return PatientDetailSerializer
         return PatientSerializer
-
-    def filter_queryset(self, queryset):
-        if "local_id" in self.request.query_params and access_for(self.request).research:
-            raise exceptions.ValidationError({"local_id": [RESEARCH_NO_LOCAL_ID]})
-        return super().filter_queryset(queryset)
 
     @extend_schema(
         parameters=[
@@ -94,7 +85,7 @@ class PatientVisitViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewse
 
     def get_patient(self) -> Patient:
         if not hasattr(self, "_patient"):
-            patients = scoped(Patient.objects.all(), self.request, "center")
+            patients = Patient.objects.restrict(self.request.user)
             self._patient = get_object_or_404(patients, pk=self.kwargs["patient_pk"])
         return self._patient
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -9,10 +10,11 @@ from rest_framework import exceptions, status, viewsets
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from accounts.access import access_of, restrict_owned
+from api.filtering import refuse_for_research
 from api.filters import PatientFilterSet
 from api.idempotency import idempotent
 from api.permissions import RegistryPermission
-from api.scoping import scoped
 from api.serializers.progression import (
     CohortRecomputeSerializer,
     ProgressionSerializer,
@@ -22,7 +24,7 @@ from patients.models import Patient
 from patients.progression import RULE_KEYS, Rules
 from progression.charts import kaplan_meier_chart_svg, progression_chart_svg
 from progression.cohort_jobs import cohort_recompute_start
-from progression.cohort_summary import cohort_progression_summary
+from progression.cohort_summary import cohort_progression_summary, cohort_summary_suppressed
 from progression.models import RecomputeJob
 from progression.services import progression_detail
 
@@ -66,7 +68,7 @@ class PatientProgressionViewSet(viewsets.ViewSet):
     permission_classes = [RegistryPermission]
 
     def _patient(self, request, patient_pk) -> Patient:
-        return get_object_or_404(scoped(Patient.objects.all(), request, "center"), pk=patient_pk)
+        return get_object_or_404(Patient.objects.restrict(request.user), pk=patient_pk)
 
     @extend_schema(
         parameters=RULE_PARAMETERS,
@@ -95,9 +97,11 @@ class CohortProgressionViewSet(viewsets.ViewSet):
     filterset_class = PatientFilterSet
 
     def _patients(self, request):
-        patients = scoped(Patient.objects.all(), request, "center")
+        patients = Patient.objects.restrict(request.user)
         params = request.query_params.copy()
         params.pop("band_width_years", None)
+        if access_of(request.user).research:
+            refuse_for_research(set(params) - PatientFilterSet.research_filters)
         filterset = PatientFilterSet(params, queryset=patients, request=request)
         if not filterset.is_valid():
             raise exceptions.ValidationError(filterset.errors)
@@ -115,17 +119,22 @@ class CohortProgressionViewSet(viewsets.ViewSet):
             )
         return width
 
+    def _summary(self, request) -> dict:
+        """The summary; a researcher's with small counts suppressed (REGISTRY_MIN_CELL_SIZE)."""
+        summary = cohort_progression_summary(
+            self._patients(request), band_width_years=self._band_width(request)
+        )
+        if access_of(request.user).research:
+            return cohort_summary_suppressed(summary, min_cell=settings.REGISTRY_MIN_CELL_SIZE)
+        return summary
+
     @extend_schema(
         parameters=[BAND_WIDTH],
         responses=OpenApiTypes.OBJECT,
         summary="Cohort progression: counts, burden by disease duration, Kaplan-Meier",
     )
     def list(self, request):
-        return Response(
-            cohort_progression_summary(
-                self._patients(request), band_width_years=self._band_width(request)
-            )
-        )
+        return Response(self._summary(request))
 
     @extend_schema(
         parameters=[BAND_WIDTH],
@@ -133,9 +142,7 @@ class CohortProgressionViewSet(viewsets.ViewSet):
         summary="Kaplan-Meier curve of progression-free proportion (SVG)",
     )
     def chart(self, request):
-        summary = cohort_progression_summary(
-            self._patients(request), band_width_years=self._band_width(request)
-        )
+        summary = self._summary(request)
         return svg_response(kaplan_meier_chart_svg(summary["kaplan_meier"]["follow_up"]))
 
     @extend_schema(
@@ -171,6 +178,4 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
             jobs = jobs.filter(parent__isnull=True)
         if getattr(self, "swagger_fake_view", False):
             return jobs
-        if self.request.user.is_superuser:
-            return jobs
-        return jobs.filter(created_by=self.request.user)
+        return restrict_owned(jobs, self.request.user, "created_by")

@@ -9,7 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from accounts.scoping import clinical_centers
+from accounts.access import Action, restrict
+from accounts.models import Center
 from api.filters import PatientFilterSet
 from clinic.access import clinical_required, patient_or_404, patients_for
 from clinic.forms import PatientForm
@@ -70,7 +71,7 @@ def patient_list(request):
 
 @clinical_required
 def patient_create(request):
-    centers = clinical_centers(request.user)
+    centers = restrict(Center.objects.all(), request.user, Action.CHANGE)
     form = PatientForm(request.POST or None, centers=centers)
     if request.method == "POST" and form.is_valid():
         patient = patient_save(patient=form.instance)

@@ -1,12 +1,20 @@
-"""The radiograph viewer (measure lesions by clicking) and the unmatched DICOM queue."""
+"""The radiograph viewer (measure lesions by clicking) and its burned-in text review."""
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
+from accounts.access import Action, get_restricted_or_404
 from clinic.access import clinical_required, patients_for
+from imaging.burned_in import VERDICTS, dicom_burned_in_review
 from imaging.choices import APPROXIMATE_SPACING, Morphology, Segment, Tissue
-from imaging.models import LesionTrack, Radiograph
+from imaging.models import DicomInstance, LesionTrack, Radiograph
+
+REVIEWED = "Burned-in text review saved: {verdict}."
+NO_DICOM = "This radiograph was not received as DICOM: there are no pixels to review."
 
 
 @clinical_required
@@ -17,6 +25,8 @@ def radiograph_viewer(request, pk: int):
     )
     instance = getattr(radiograph, "dicom_instance", None)
     has_image = instance is not None and instance.preview_status == "ready"
+    # (0028,0301) not an explicit NO: the pixels need a clinician's look (imaging.burned_in)
+    needs_review = instance is not None and instance.burned_in_annotation is not False
     lesions = list(radiograph.lesions.select_related("track").order_by("id"))
     sides = ["left", "right"] if radiograph.laterality == "bilateral" else [radiograph.laterality]
     tracks = LesionTrack.objects.filter(
@@ -57,5 +67,27 @@ def radiograph_viewer(request, pk: int):
             "spacing_label": radiograph.get_pixel_spacing_source_display()
             if radiograph.pixel_spacing_source
             else "",
+            "burned_in": instance if needs_review else None,
+            "verdicts": VERDICTS,
         },
     )
+
+
+@require_POST
+@clinical_required
+def radiograph_burned_in_review(request, pk: int):
+    """The clinic's form for imaging.burned_in: the radiograph's center's clinicians only."""
+    radiograph = get_restricted_or_404(Radiograph.objects.all(), request.user, Action.CHANGE, pk=pk)
+    instance = DicomInstance.objects.filter(radiograph=radiograph).first()
+    try:
+        if instance is None:
+            raise ValidationError(NO_DICOM)
+        instance = dicom_burned_in_review(
+            instance=instance, user=request.user, verdict=request.POST.get("verdict", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        verdict = instance.get_burned_in_verdict_display().lower()
+        messages.success(request, REVIEWED.format(verdict=verdict))
+    return redirect("clinic:radiograph", pk=radiograph.pk)

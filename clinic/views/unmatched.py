@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.scoping import clinical_centers
+from accounts.access import Action
 from clinic.access import clinical_required, patients_for
 from imaging.models import DicomInstance
 from imaging.unmatched import unmatched_assign
@@ -16,7 +16,7 @@ from imaging.unmatched import unmatched_assign
 
 def _queue(user):
     queue = DicomInstance.objects.unmatched()
-    return queue if user.is_superuser else queue.for_centers(clinical_centers(user))
+    return queue.restrict(user, Action.CHANGE)
 
 
 @clinical_required
@@ -36,7 +36,7 @@ def unmatched_assign_view(request, pk: int):
     instance = get_object_or_404(_queue(request.user), pk=pk)
     patient = get_object_or_404(patients_for(request.user), pk=request.POST.get("patient") or 0)
     try:
-        unmatched_assign(
+        instance = unmatched_assign(
             instance=instance,
             patient=patient,
             user=request.user,

@@ -5,20 +5,20 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from accounts.models import Center
+from accounts.restricted import RestrictedQuerySet
 from imaging.choices import Laterality, SpacingSource, View
 from imaging.dicom_storage import dicom_storage
 from imaging.models.radiographs import Radiograph
 from patients.models import Patient
+from registry.audit import AuditedHistory
 
 
-class DicomInstanceQuerySet(models.QuerySet):
+class DicomInstanceQuerySet(RestrictedQuerySet):
     def unmatched(self) -> DicomInstanceQuerySet:
         return self.filter(status=DicomInstance.Status.UNMATCHED)
-
-    def for_centers(self, centers) -> DicomInstanceQuerySet:
-        return self.filter(center__in=centers)
 
 
 class DicomInstance(models.Model):
@@ -55,6 +55,13 @@ class DicomInstance(models.Model):
         PENDING = "pending", "Pending"
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
+
+    class BurnedInVerdict(models.TextChoices):
+        """A clinician's look at the pixels (the review docs/security.md describes)."""
+
+        NOT_REVIEWED = "", "Not reviewed"
+        NO_TEXT = "no_burned_in_text", "No burned-in text"
+        TEXT_PRESENT = "burned_in_text_present", "Burned-in text present"
 
     center = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="dicom_instances")
     patient = models.ForeignKey(
@@ -96,7 +103,7 @@ class DicomInstance(models.Model):
     sha256 = models.CharField(max_length=64, db_index=True)
     size_bytes = models.PositiveBigIntegerField()
 
-    sop_instance_uid = models.CharField(max_length=64, unique=True)  # (0008,0018), mapped
+    sop_instance_uid = models.CharField(max_length=64)  # (0008,0018), mapped; unique per center
     sop_class_uid = models.CharField(max_length=64)  # (0008,0016)
     study_instance_uid = models.CharField(max_length=64, db_index=True)  # (0020,000D), mapped
     series_instance_uid = models.CharField(max_length=64, blank=True, default="")  # (0020,000E)
@@ -120,9 +127,21 @@ class DicomInstance(models.Model):
     pixel_spacing_source = models.CharField(
         max_length=24, choices=SpacingSource.choices, blank=True, default=""
     )
-    # (0028,0301) Burned In Annotation = YES: text in the pixels may identify the patient, and
-    # de-identification does not touch pixels, so the image needs a human review.
-    burned_in_annotation = models.BooleanField(default=False)
+    # (0028,0301) Burned In Annotation as read: True = YES, False = NO, None = absent (or another
+    # value). De-identification does not touch pixels, so text in them may identify the patient:
+    # only an explicit NO, or a clinician's review, lets researchers see the image.
+    burned_in_annotation = models.BooleanField(null=True, blank=True, default=None)
+    burned_in_verdict = models.CharField(
+        max_length=24, choices=BurnedInVerdict.choices, blank=True, default=""
+    )
+    burned_in_reviewed_at = models.DateTimeField(null=True, blank=True)
+    burned_in_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     preview_status = models.CharField(
         max_length=8, choices=PreviewStatus.choices, default=PreviewStatus.PENDING
@@ -131,10 +150,18 @@ class DicomInstance(models.Model):
     viewer_image = models.FileField(storage=dicom_storage, max_length=200, blank=True, default="")
 
     objects = DicomInstanceQuerySet.as_manager()
+    history = HistoricalRecords(bases=[AuditedHistory])  # who reviewed, when, from where
+
+    access_center_path = "center"  # see accounts.access
 
     class Meta:
         ordering = ["-received_at", "id"]
         constraints = [
+            # Duplicates are decided per center: a file another center sent is news here.
+            models.UniqueConstraint(
+                fields=["center", "sop_instance_uid"],
+                name="dicominstance_sop_instance_uid_unique_per_center",
+            ),
             models.CheckConstraint(
                 condition=Q(
                     status="matched",
@@ -166,6 +193,14 @@ class DicomInstance(models.Model):
                 ),
                 name="dicominstance_spacing_complete",
             ),
+            models.CheckConstraint(
+                condition=Q(burned_in_verdict="", burned_in_reviewed_at__isnull=True)
+                | Q(
+                    burned_in_verdict__in=["no_burned_in_text", "burned_in_text_present"],
+                    burned_in_reviewed_at__isnull=False,
+                ),
+                name="dicominstance_burned_in_review_complete",
+            ),
         ]
         indexes = [models.Index(fields=["center", "status", "received_at"])]
 
@@ -178,3 +213,11 @@ class DicomInstance(models.Model):
         if self.pixel_spacing_row_mm is None or self.pixel_spacing_column_mm is None:
             return None
         return (self.pixel_spacing_row_mm, self.pixel_spacing_column_mm)
+
+    @property
+    def research_visible(self) -> bool:
+        """Whether researchers may see the pixels (file and previews): a clinician's review
+        decides; unreviewed, only an explicit (0028,0301) NO does (security review, finding 9)."""
+        if self.burned_in_verdict:
+            return self.burned_in_verdict == self.BurnedInVerdict.NO_TEXT
+        return self.burned_in_annotation is False

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from accounts.restricted import RestrictedQuerySet
 from imaging import validation
 from imaging.choices import (
     BodyRegion,
@@ -73,6 +74,9 @@ class Radiograph(models.Model):
 
     history = HistoricalRecords(bases=[AuditedHistory])
 
+    access_center_path = "patient__center"  # see accounts.access
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["patient", "acquired_on", "id"]
         constraints = [
@@ -100,10 +104,12 @@ class Radiograph(models.Model):
                 ),
                 name="radiograph_spacing_complete_and_positive",
             ),
+            # Per patient, not global: two centers that receive the same image each get their
+            # radiograph (per center through DicomInstance, whose radiograph is one-to-one).
             models.UniqueConstraint(
-                fields=["sop_instance_uid"],
+                fields=["patient", "sop_instance_uid"],
                 condition=~Q(sop_instance_uid=""),
-                name="radiograph_sop_instance_uid_unique",
+                name="radiograph_sop_instance_uid_unique_per_patient",
             ),
         ]
         indexes = [models.Index(fields=["patient", "body_region", "laterality", "acquired_on"])]
@@ -133,6 +139,9 @@ class RadiographicFinding(models.Model):
     notes = models.CharField(max_length=200, blank=True, default="")
 
     history = HistoricalRecords(bases=[AuditedHistory])
+
+    access_center_path = "radiograph__patient__center"  # see accounts.access
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["radiograph", "id"]
@@ -170,6 +179,9 @@ class LesionTrack(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords(bases=[AuditedHistory])
+
+    access_center_path = "patient__center"  # see accounts.access
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["patient", "id"]
@@ -240,6 +252,9 @@ class CalcinosisLesion(models.Model):
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     history = HistoricalRecords(bases=[AuditedHistory])
+
+    access_center_path = "radiograph__patient__center"  # see accounts.access
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["radiograph", "id"]

@@ -5,6 +5,7 @@ Set ``DATABASE_URL`` and ``CELERY_BROKER_URL`` to run on PostgreSQL and a real b
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -20,7 +21,7 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "registry.apps.RegistryAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -31,6 +32,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "accounts",
     "patients",
     "imaging",
@@ -42,7 +44,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "registry.security_headers.SecurityHeadersMiddleware",
     "api.http_errors.ApiBodyLimitMiddleware",
+    "api.http_errors.ApiNotFoundMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -52,6 +56,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "registry.audit.AuditContextMiddleware",
+    # An unreachable database or broker escaping a view: 503 + Retry-After, not a 500.
+    "registry.outage.OutageMiddleware",
+    # Last: turns a sign-in refused by the throttle into the lockout page (clinic.auth).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "registry.urls"
@@ -83,7 +91,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
@@ -100,7 +111,41 @@ MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=VAR_DIR / "media")
 LOGIN_URL = "clinic:login"
 LOGIN_REDIRECT_URL = "clinic:patient-list"
 
+# --- Sign-in throttle (django-axes; accounts.login_throttle, docs/security.md) ----------------
+# One throttle for every password sign-in (clinic and admin), in the authentication backend,
+# counted in the database so that every web process shares it.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "accounts.login_throttle.LoginThrottleHandler"
+# Wrong passwords for one account from one client address before that pair is locked.
+AXES_FAILURE_LIMIT = env.int("REGISTRY_LOGIN_FAILURE_LIMIT", default=5)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Wrong passwords from one client address, whatever the accounts (password spraying).
+REGISTRY_LOGIN_ADDRESS_FAILURE_LIMIT = env.int("REGISTRY_LOGIN_ADDRESS_FAILURE_LIMIT", default=50)
+# A lock ends this long after the last counted failure; refused attempts do not extend it.
+REGISTRY_LOGIN_COOLOFF_MINUTES = env.int("REGISTRY_LOGIN_COOLOFF_MINUTES", default=15)
+AXES_COOLOFF_TIME = timedelta(minutes=REGISTRY_LOGIN_COOLOFF_MINUTES)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the audit trail of failures and lockouts (admin)
+AXES_ENABLE_ADMIN = False  # accounts.login_throttle_admin, registered on the registry's site
+# Reverse proxies in front of the web processes that append the client to X-Forwarded-For.
+# 0: the header is ignored (a client could write anything in it) and REMOTE_ADDR is the client.
+REGISTRY_TRUSTED_PROXY_COUNT = env.int("REGISTRY_TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.login_throttle.client_address"
+AXES_USERNAME_CALLABLE = "accounts.login_throttle.client_username"
+AXES_LOCKOUT_CALLABLE = "clinic.auth.lockout_response"
+
 CACHES = {"default": env.cache_url_config(env("CACHE_URL", default="") or "locmemcache://")}
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # A frozen Redis must not hang a request (issue 21): a cache call fails after this long,
+    # and the request answers 503 with Retry-After (registry.outage).
+    CACHE_SOCKET_TIMEOUT = env.float("CACHE_SOCKET_TIMEOUT", default=1.0)
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        socket_timeout=CACHE_SOCKET_TIMEOUT, socket_connect_timeout=CACHE_SOCKET_TIMEOUT
+    )
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -165,6 +210,8 @@ REGISTRY_UPLOAD_PATHS = ("/api/v1/radiographs/dicom/", "/api/v1/imports/")
 REGISTRY_UPLOAD_MAX_BODY_BYTES = env.int("REGISTRY_UPLOAD_MAX_BODY_BYTES", default=500_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = REGISTRY_API_MAX_BODY_BYTES
 REGISTRY_IDEMPOTENCY_HOURS = env.int("REGISTRY_IDEMPOTENCY_HOURS", default=24)
+# Retry-After of a 503 answered while the database, broker or cache is unreachable.
+REGISTRY_OUTAGE_RETRY_AFTER_SECONDS = env.int("REGISTRY_OUTAGE_RETRY_AFTER_SECONDS", default=30)
 SIMPLE_HISTORY_REVERT_DISABLED = True  # history is a record, not an undo button
 
 # --- Celery ---------------------------------------------------------------------------------
@@ -184,16 +231,29 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # (shared/RECIPES.md's unacked_restore_* options do not exist in this kombu and are not set),
 # and a worker started after the timeout takes it at once. The progression sweep re-queues
 # dirty patients within a minute regardless (tests/integration/test_celery_worker.py).
+# A broker that hangs (a half-dead network, an overloaded Redis) must fail a publish as fast as
+# one that refuses: without socket timeouts a request waited for gunicorn's 30 s timeout and
+# was killed after its commit (issue 21). Measured through a frozen proxy: a publish gives up
+# after one socket timeout; publishing is a single attempt (registry.enqueue, and no publish
+# retry here, which also bounds beat's sends); the sweeps queue what was not sent.
+CELERY_BROKER_SOCKET_TIMEOUT = env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=1.0)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
+    "socket_timeout": CELERY_BROKER_SOCKET_TIMEOUT,
+    "socket_connect_timeout": CELERY_BROKER_SOCKET_TIMEOUT,
+    "retry_on_timeout": False,
+    "socket_keepalive": True,
+    "health_check_interval": 10,  # a pooled connection idle this long is pinged before use
 }
+CELERY_BROKER_CONNECTION_TIMEOUT = CELERY_BROKER_SOCKET_TIMEOUT
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-# The sweep recomputes every patient whose data changed since its snapshot (and resumes stalled
-# cohort jobs): the safety net for enqueues lost while the broker was down. A sweep that waited
-# longer than one period is dropped (expires): the next one does the same work.
+# The sweep recomputes every patient whose data changed since its snapshot: the safety net for
+# enqueues lost while the broker was down (cohort jobs: the stale-job sweep, below). A sweep that
+# waited longer than one period is dropped (expires): the next one does the same work.
 REGISTRY_PROGRESSION_SWEEP_SECONDS = env.float("REGISTRY_PROGRESSION_SWEEP_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE: dict = {
     "progression-sweep": {
@@ -224,6 +284,14 @@ REGISTRY_DICOM_UID_KEY = env("REGISTRY_DICOM_UID_KEY", default="")
 REGISTRY_DICOM_STORAGE = env("REGISTRY_DICOM_STORAGE", default="default")
 REGISTRY_DICOM_MAX_FILE_MB = env.int("REGISTRY_DICOM_MAX_FILE_MB", default=100)
 REGISTRY_DICOM_MAX_FILES = env.int("REGISTRY_DICOM_MAX_FILES", default=50)
+# Limits on what one file may cost, checked before decoding (imaging.dicom_limits, docs/security.md)
+REGISTRY_DICOM_MAX_PIXEL_DATA_MB = env.int("REGISTRY_DICOM_MAX_PIXEL_DATA_MB", default=256)
+REGISTRY_DICOM_MAX_INFLATED_MB = env.int("REGISTRY_DICOM_MAX_INFLATED_MB", default=256)
+REGISTRY_DICOM_MAX_ELEMENTS = env.int("REGISTRY_DICOM_MAX_ELEMENTS", default=20000)
+REGISTRY_DICOM_MAX_DEPTH = env.int("REGISTRY_DICOM_MAX_DEPTH", default=16)
+# Compressed frames are decoded in a child process with this memory and time (decode_sandbox)
+REGISTRY_DICOM_DECODE_MEMORY_MB = env.int("REGISTRY_DICOM_DECODE_MEMORY_MB", default=1024)
+REGISTRY_DICOM_DECODE_TIMEOUT_S = env.float("REGISTRY_DICOM_DECODE_TIMEOUT_S", default=30)
 # Calling AE title -> center code of the DICOM receiver, e.g. "PACS1=demo-north,MOD2=demo-lake".
 REGISTRY_DICOM_CALLING_AE = env.dict("REGISTRY_DICOM_CALLING_AE", default={})
 # Center code -> accepted (0010,0021) Issuers of Patient ID, e.g. "demo-north=HOSP-N;HOSP-N2".
@@ -233,11 +301,21 @@ REGISTRY_DICOM_ISSUERS = env.dict("REGISTRY_DICOM_ISSUERS", cast={"value": list}
 REGISTRY_DICOM_DEFAULT_BODY_REGION = env("REGISTRY_DICOM_DEFAULT_BODY_REGION", default="hand")
 # Longer side in pixels of the two PNG previews.
 REGISTRY_DICOM_PREVIEW_SIZES = {"thumb": 256, "viewer": 1024}
-# Previews left pending (broker down when enqueued, worker killed) are enqueued again.
+# Previews left pending this long (broker down when enqueued, worker killed) are enqueued again,
+# checked as often: at the progression sweep's cadence (issue 21: previews waited ~14 minutes).
+REGISTRY_DICOM_PREVIEW_SWEEP_SECONDS = env.float("REGISTRY_DICOM_PREVIEW_SWEEP_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE["dicom-previews-sweep"] = {
     "task": "imaging.tasks.sweep_pending_dicom_previews",
-    "schedule": 600.0,
-    "options": {"expires": 600.0},
+    "schedule": REGISTRY_DICOM_PREVIEW_SWEEP_SECONDS,
+    "options": {"expires": REGISTRY_DICOM_PREVIEW_SWEEP_SECONDS},
+}
+# Stored files that no row references (a cut between writing a file and inserting its row) are
+# deleted once this old (imaging.orphan_files); the sweep runs hourly.
+REGISTRY_DICOM_ORPHAN_GRACE_HOURS = env.float("REGISTRY_DICOM_ORPHAN_GRACE_HOURS", default=24)
+CELERY_BEAT_SCHEDULE["dicom-orphan-files-sweep"] = {
+    "task": "imaging.tasks.sweep_orphan_dicom_files",
+    "schedule": 3600.0,
+    "options": {"expires": 3600.0},
 }
 
 # --- Calcinosis progression (DOMAIN.md "Calcinosis progression"; progression app) ------------
@@ -268,8 +346,9 @@ REGISTRY_PROGRESSION_JOB_SLICE_SECONDS = env.float(
     "REGISTRY_PROGRESSION_JOB_SLICE_SECONDS",
     default=CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] / 5,
 )
-# A queued recomputation or job with no sign of life after this long is considered lost (the
-# broker was flushed) and is queued again by the sweep; the tasks are idempotent.
+# A queued patient recomputation with no sign of life after this long is considered lost (the
+# broker was flushed) and is queued again by the sweep; the tasks are idempotent. (Cohort jobs:
+# REGISTRY_JOB_STALE_AFTER_SECONDS.)
 REGISTRY_PROGRESSION_REQUEUE_AFTER_SECONDS = env.float(
     "REGISTRY_PROGRESSION_REQUEUE_AFTER_SECONDS",
     default=2 * CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"],
@@ -281,6 +360,9 @@ REGISTRY_PROGRESSION_REQUEUE_AFTER_SECONDS = env.float(
 REGISTRY_EXPORT_KEY = env("REGISTRY_EXPORT_KEY", default="")
 # STORAGES alias holding finished export files ("default": MEDIA_ROOT).
 REGISTRY_EXPORT_STORAGE = env("REGISTRY_EXPORT_STORAGE", default="default")
+# Minimum cell size for researchers: research exports selecting fewer patients are refused,
+# cohort statistics below it suppressed (docs/security.md, "What researchers see").
+REGISTRY_MIN_CELL_SIZE = env.int("REGISTRY_MIN_CELL_SIZE", default=5)
 # A finished export can be downloaded for this long, then its file is deleted (410 Gone).
 REGISTRY_EXPORT_EXPIRY_HOURS = env.int("REGISTRY_EXPORT_EXPIRY_HOURS", default=72)
 # XLSX is for small cohorts: larger exports are refused (Excel's own limit is 1,048,576 rows).
@@ -299,6 +381,23 @@ CELERY_BEAT_SCHEDULE["exports-expire"] = {
     "task": "exports.tasks.expire_exports",
     "schedule": 3600.0,
     "options": {"expires": 3600.0},
+}
+
+# --- Background jobs (registry.jobs, registry.job_sweep; docs/operations.md) -----------------
+# A task holding a job (export, cohort recomputation) writes its heartbeat this often.
+REGISTRY_JOB_HEARTBEAT_SECONDS = env.float("REGISTRY_JOB_HEARTBEAT_SECONDS", default=10)
+# A running job silent this long lost its worker: the sweep queues it again (a pending job this
+# old lost its message). Above the longest wait of a cohort job's next slice in the queue.
+REGISTRY_JOB_STALE_AFTER_SECONDS = env.float("REGISTRY_JOB_STALE_AFTER_SECONDS", default=120)
+# A job whose worker stopped this many times fails with the reason instead of running again.
+REGISTRY_JOB_MAX_ATTEMPTS = env.int("REGISTRY_JOB_MAX_ATTEMPTS", default=3)
+# How often beat runs the stale-job sweep (which also removes dead runs' scratch folders).
+REGISTRY_JOB_SWEEP_SECONDS = env.float("REGISTRY_JOB_SWEEP_SECONDS", default=30)
+CELERY_IMPORTS = ["registry.tasks"]  # not an installed app: autodiscovery does not find it
+CELERY_BEAT_SCHEDULE["jobs-sweep"] = {
+    "task": "registry.tasks.sweep_stale_jobs",
+    "schedule": REGISTRY_JOB_SWEEP_SECONDS,
+    "options": {"expires": REGISTRY_JOB_SWEEP_SECONDS},
 }
 
 LOGGING = {

@@ -81,6 +81,8 @@ COVERED_ELSEWHERE = {
     ("GET", "/api/v1/dicom-unmatched/{id}/"),
     ("POST", "/api/v1/dicom-unmatched/{id}/assign/"),
     ("GET", "/api/v1/dicom-unmatched/{id}/preview.png"),
+    # The burned-in text review: tests/api/test_burned_in_review.py (same rule).
+    ("POST", "/api/v1/radiographs/{id}/burned-in-review/"),
     # Progression and background tasks: tests/api/test_progression_roles.py (same rule).
     ("GET", "/api/v1/patients/{patient_pk}/progression/"),
     ("GET", "/api/v1/patients/{patient_pk}/progression/chart.svg"),

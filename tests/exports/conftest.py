@@ -111,6 +111,13 @@ def cohort(db) -> Cohort:
     return build_cohort()
 
 
+@pytest.fixture(autouse=True)
+def _cell_size_of_the_small_cohort(settings):
+    """The cohort's three patients are below the default REGISTRY_MIN_CELL_SIZE, which would
+    refuse every researcher's export; test_research_exports.py tests the default of 5."""
+    settings.REGISTRY_MIN_CELL_SIZE = 1
+
+
 def run_export(tmp_path: Path, **spec) -> zipfile.ZipFile:
     """Export with ``spec`` (ExportSpec fields) to a zip under ``tmp_path``; the opened zip."""
     spec.setdefault("date_mode", "keep")

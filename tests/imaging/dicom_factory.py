@@ -29,6 +29,18 @@ from pydicom.uid import (
     RLELossless,
 )
 
+from imaging.dicom_limits import MIB, DicomLimits
+
+# The limits of the default settings (registry/settings/base.py), for tests without settings.
+LIMITS = DicomLimits(
+    max_pixel_data_bytes=256 * MIB,
+    max_inflated_bytes=256 * MIB,
+    max_elements=20_000,
+    max_depth=16,
+    decode_memory_bytes=1024 * MIB,
+    decode_seconds=30,
+)
+
 DX_FOR_PRESENTATION = "1.2.840.10008.5.1.4.1.1.1.1"
 SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"
 CT_IMAGE = "1.2.840.10008.5.1.4.1.1.2"

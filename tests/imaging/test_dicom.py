@@ -11,33 +11,37 @@ from pydicom.dataset import FileMetaDataset
 from pydicom.encaps import encapsulate
 from pydicom.uid import JPEGExtended12Bit, JPEGLSLossless
 
+from imaging.decode_sandbox import pixels_verify
 from imaging.dicom import (
     ACCEPTED_SOP_CLASSES,
     ACCEPTED_TRANSFER_SYNTAXES,
-    CALIBRATED,
     CORRUPT_PIXEL_DATA,
-    MAGNIFICATION_CORRECTED,
     MESSAGES,
     NO_PIXEL_DATA,
     NOT_DICOM,
-    PROJECTION,
     TRUNCATED,
-    UNKNOWN,
     UNSUPPORTED_SOP_CLASS,
     UNSUPPORTED_TRANSFER_SYNTAX,
     DicomError,
-    PixelSpacing,
     extract_metadata,
     get_date,
     get_str,
     read_dicom,
-    resolve_pixel_spacing,
     view_of,
+)
+from imaging.pixel_spacing import (
+    CALIBRATED,
+    MAGNIFICATION_CORRECTED,
+    PROJECTION,
+    UNKNOWN,
+    PixelSpacing,
+    resolve_pixel_spacing,
 )
 from tests.imaging.dicom_factory import (
     ALL_TRANSFER_SYNTAXES,
     CT_IMAGE,
     JPEG2000,
+    LIMITS,
     JPEG2000Lossless,
     JPEGBaseline8Bit,
     hand_pixels,
@@ -59,7 +63,7 @@ def _dx_for(transfer_syntax: str, **kwargs):
 
 def _reason(data: bytes) -> str:
     with pytest.raises(DicomError) as info:
-        read_dicom(data)
+        read_dicom(data, limits=LIMITS)
     return info.value.reason
 
 
@@ -75,7 +79,7 @@ def test_every_accepted_transfer_syntax_has_a_test():
 def test_read_dicom_decodes_each_accepted_transfer_syntax(transfer_syntax):
     """A real encoded file of every accepted syntax is read and its pixels decode to the image."""
     ds, bits = _dx_for(transfer_syntax)
-    read = read_dicom(to_bytes(ds))
+    read = read_dicom(to_bytes(ds), limits=LIMITS)
     assert read.file_meta.TransferSyntaxUID == transfer_syntax
     decoded = read.pixel_array.astype(np.int64)
     expected = hand_pixels(128, 96, bits).astype(np.int64)
@@ -87,19 +91,20 @@ def test_read_dicom_decodes_each_accepted_transfer_syntax(transfer_syntax):
 
 def test_read_dicom_accepts_a_file_object():
     """An open binary file (an upload) is read like bytes."""
-    assert read_dicom(io.BytesIO(to_bytes(make_dx()))).Modality == "DX"
+    assert read_dicom(io.BytesIO(to_bytes(make_dx())), limits=LIMITS).Modality == "DX"
 
 
 def test_read_dicom_accepts_meta_without_preamble():
     """A file that starts with its group 0002 meta (no 128-byte preamble, no DICM) is accepted."""
-    read = read_dicom(to_bytes(make_dx(), preamble=False))
+    read = read_dicom(to_bytes(make_dx(), preamble=False), limits=LIMITS)
     assert read.pixel_array.shape == (128, 96)
 
 
 @pytest.mark.parametrize("sop_class", ACCEPTED_SOP_CLASSES[:4])
 def test_read_dicom_accepts_projection_and_secondary_capture_classes(sop_class):
     """CR, both DX classes and secondary capture are accepted."""
-    assert read_dicom(to_bytes(make_dx(sop_class_uid=sop_class))).SOPClassUID == sop_class
+    read = read_dicom(to_bytes(make_dx(sop_class_uid=sop_class)), limits=LIMITS)
+    assert read.SOPClassUID == sop_class
 
 
 # --- rejected files -------------------------------------------------------------------------
@@ -149,11 +154,16 @@ def test_read_dicom_rejects_a_file_without_pixel_data():
     assert _reason(to_bytes(ds)) == NO_PIXEL_DATA
 
 
-def test_read_dicom_rejects_an_undecodable_compressed_frame():
-    """A JPEG 2000 fragment of garbage is complete but cannot be decoded."""
+def test_an_undecodable_compressed_frame_is_rejected_by_the_sandbox():
+    """A JPEG 2000 fragment of garbage is complete, so read_dicom (which decodes nothing
+    compressed) passes it; decoding it in the sandbox fails with corrupt_pixel_data."""
     ds = make_dx(transfer_syntax=JPEG2000Lossless)
     ds.PixelData = encapsulate([b"\x00\x01" * 500])
-    assert _reason(to_bytes(ds)) == CORRUPT_PIXEL_DATA
+    data = to_bytes(ds)
+    read = read_dicom(data, limits=LIMITS)
+    with pytest.raises(DicomError) as info:
+        pixels_verify(data, read, limits=LIMITS)
+    assert info.value.reason == CORRUPT_PIXEL_DATA
 
 
 @pytest.mark.parametrize("transfer_syntax", [JPEGExtended12Bit, JPEGLSLossless])
@@ -194,7 +204,7 @@ def test_accessors_return_none_for_absent_or_empty_values():
 
 def test_extract_metadata_reads_the_registry_fields():
     """A left PA DX hand with 0.1 mm detector pixels."""
-    metadata = extract_metadata(read_dicom(to_bytes(make_dx())))
+    metadata = extract_metadata(read_dicom(to_bytes(make_dx()), limits=LIMITS))
     assert metadata.modality == "DX"
     assert metadata.body_part_examined == "HAND"
     assert (metadata.laterality, metadata.view_position, metadata.view) == ("left", "PA", "pa")

@@ -23,9 +23,9 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture
-def clinician_client(client, center):
+def center_admin_client(client, center):
     user = user_add(
-        email="doc@north.example", center=center, role="clinician", password="pw-long-enough-1"
+        email="doc@north.example", center=center, role="center_admin", password="pw-long-enough-1"
     )
     client.force_login(user)
     return client
@@ -37,32 +37,32 @@ def queued(center, n: int) -> DicomInstance:
     return DicomInstance.objects.get(pk=result.instance_id)
 
 
-def test_queue_is_scoped_and_shows_no_identifier(clinician_client, center, other_center):
+def test_queue_is_scoped_and_shows_no_identifier(center_admin_client, center, other_center):
     mine, theirs = queued(center, 1), queued(other_center, 2)
-    page = clinician_client.get(reverse(CHANGELIST), {"status__exact": "unmatched"})
+    page = center_admin_client.get(reverse(CHANGELIST), {"status__exact": "unmatched"})
     assert page.status_code == 200
     text = page.content.decode()
     assert f"#{mine.pk}" in text and f"#{theirs.pk}" not in text
     assert PATIENT_ID not in text and "Testpatient" not in text
-    detail = clinician_client.get(reverse("admin:imaging_dicominstance_change", args=[mine.pk]))
+    detail = center_admin_client.get(reverse("admin:imaging_dicominstance_change", args=[mine.pk]))
     assert detail.status_code == 200 and PATIENT_ID not in detail.content.decode()
     assert "source_patient_key" not in detail.content.decode()
     dicom_previews_render(instance_ids=[mine.pk])
-    detail = clinician_client.get(reverse("admin:imaging_dicominstance_change", args=[mine.pk]))
+    detail = center_admin_client.get(reverse("admin:imaging_dicominstance_change", args=[mine.pk]))
     assert f'src="/api/v1/dicom-unmatched/{mine.pk}/preview.png"' in detail.content.decode()
 
 
-def test_assign_action_asks_for_the_patient_then_assigns(clinician_client, center):
+def test_assign_action_asks_for_the_patient_then_assigns(center_admin_client, center):
     instances = [queued(center, 3), queued(center, 4)]
     patient = factories.make_patient(center)
     factories.make_patient(factories.make_center("far"), local_id="FAR-1")
     selection = {"action": "assign_to_patient", "_selected_action": [i.pk for i in instances]}
-    page = clinician_client.post(reverse(CHANGELIST), selection)
+    page = center_admin_client.post(reverse(CHANGELIST), selection)
     assert page.status_code == 200
     assert "Assign images to a patient" in page.content.decode()
     assert "FAR-1" not in page.content.decode()  # only the images' center's patients
 
-    done = clinician_client.post(
+    done = center_admin_client.post(
         reverse(CHANGELIST), {**selection, "apply": "1", "patient": patient.pk}
     )
     assert done.status_code == 302

@@ -26,7 +26,7 @@ def media(settings, tmp_path):
 @pytest.fixture
 def delays(monkeypatch) -> list[list[int]]:
     calls: list[list[int]] = []
-    monkeypatch.setattr(render_dicom_previews, "delay", calls.append)
+    monkeypatch.setattr(render_dicom_previews, "apply_async", lambda args, **_: calls.append(*args))
     return calls
 
 
@@ -62,12 +62,12 @@ def test_render_stores_thumbnail_and_viewer_png(settings, center, delays):
     assert instance.thumbnail.name.startswith(f"dicom/{instance.sha256[:2]}/")
 
 
-def test_render_failure_is_recorded(center, delays, monkeypatch):
-    def broken(ds, *, max_size):
-        raise ValueError("cannot render")
-
-    monkeypatch.setattr(dicom_previews.preview, "render_preview", broken)
+def test_render_failure_is_recorded(center, delays):
+    """A stored file the child cannot render (its bytes damaged on disk): status failed."""
     instance_id = _ingest(center, 8).instance_id
+    instance = DicomInstance.objects.get(pk=instance_id)
+    with open(instance.file.path, "r+b") as handle:
+        handle.truncate(1000)
     dicom_previews.dicom_previews_render(instance_ids=[instance_id])
     assert DicomInstance.objects.get(pk=instance_id).preview_status == "failed"
 
@@ -90,10 +90,10 @@ def test_broker_outage_leaves_previews_pending(
 ):
     """Enqueueing fails quietly: the image is stored, its preview waits for the sweep."""
 
-    def unreachable(ids):
+    def unreachable(args, **options):
         raise KombuOperationalError("connection refused")
 
-    monkeypatch.setattr(render_dicom_previews, "delay", unreachable)
+    monkeypatch.setattr(render_dicom_previews, "apply_async", unreachable)
     with django_capture_on_commit_callbacks(execute=True):
         dicom_previews.previews_enqueue([1, 2])
-    assert "2 previews left to the sweep" in caplog.text
+    assert "render_dicom_previews not queued, left to the sweep" in caplog.text

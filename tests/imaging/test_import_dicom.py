@@ -13,6 +13,7 @@ from pydicom.fileset import FileSet
 from imaging.dicom_files import dicom_paths, dicomdir_files
 from imaging.models import DicomInstance, Radiograph
 from tests import factories
+from tests.imaging import dicom_bombs
 from tests.imaging.dicom_factory import PATIENT_ID, PATIENT_NAME, make_dx, to_bytes
 
 pytestmark = pytest.mark.django_db
@@ -102,6 +103,17 @@ def test_too_large_files_are_refused_unread(settings, center, tmp_path):
     path = write(tmp_path / "big.dcm", to_bytes(make_dx()))
     out, _ = run(str(path), "--center", "north", "--no-progress")
     assert "Rejected: 1 (too_large: 1)" in out
+
+
+def test_finding3_bombs_are_rejected_by_reason_in_the_summary(center, tmp_path):
+    """The receiver's and the upload's limits hold for import_dicom: each bomb named."""
+    write(tmp_path / "in" / "jpeg.dcm", dicom_bombs.jpeg_bomb())
+    write(tmp_path / "in" / "items.dcm", dicom_bombs.many_items())
+    write(tmp_path / "in" / "deep.dcm", dicom_bombs.deep_nesting())
+    write(tmp_path / "in" / "good.dcm", to_bytes(make_dx()))
+    out, _ = run(str(tmp_path / "in"), "--center", "north", "--no-progress")
+    assert "Rejected: 3 (image_too_large: 1, too_deeply_nested: 1, too_many_elements: 1)" in out
+    assert DicomInstance.objects.count() == 1
 
 
 def test_unknown_center_or_path_is_an_error(center, tmp_path):

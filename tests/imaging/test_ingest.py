@@ -9,15 +9,24 @@ from pathlib import Path
 
 import pydicom
 import pytest
+from pydicom.encaps import encapsulate
 from pydicom.uid import JPEG2000Lossless, RLELossless
 
 from imaging import ingest
 from imaging.deidentify import map_uid
-from imaging.dicom import NO_PIXEL_DATA, NOT_DICOM, TRUNCATED, UNSUPPORTED_TRANSFER_SYNTAX
+from imaging.dicom import (
+    CORRUPT_PIXEL_DATA,
+    NO_PIXEL_DATA,
+    NOT_DICOM,
+    TRUNCATED,
+    UNSUPPORTED_TRANSFER_SYNTAX,
+)
 from imaging.dicom_keys import uid_key
+from imaging.dicom_limits import IMAGE_TOO_LARGE, TOO_DEEPLY_NESTED, TOO_MANY_ELEMENTS
 from imaging.models import CalcinosisLesion, DicomInstance, Radiograph
 from imaging.services import lesion_save
 from tests import factories
+from tests.imaging import dicom_bombs
 from tests.imaging.dcmtk import dcmdump, img2dcm_dx, require_dcmtk
 from tests.imaging.dicom_factory import (
     PATIENT_ID,
@@ -164,11 +173,20 @@ def test_the_same_instance_in_another_transfer_syntax_is_a_duplicate(center, mat
     assert ingest_ds(make_dx(transfer_syntax=RLELossless), center).outcome == "duplicate"
 
 
-def test_a_duplicate_from_another_center_names_nothing(center, other_center, matched_patient):
-    """Another center learns that the image exists, not its ids."""
-    ingest_ds(make_dx(), center)
-    result = ingest_ds(make_dx(), other_center)
-    assert (result.outcome, result.instance_id, result.radiograph_id) == ("duplicate", None, None)
+def test_finding10_another_centers_image_is_not_a_duplicate(center, other_center, matched_patient):
+    """Center B sent it first: center A is told nothing about it and gets its own rows; the
+    identical de-identified bytes are stored once."""
+    other_patient = factories.make_patient(other_center, local_id=PATIENT_ID)
+    first = ingest_ds(make_dx(), other_center)
+    result = ingest_ds(make_dx(), center)
+    assert (result.outcome, result.reason) == ("imported", "")
+    assert result.instance_id != first.instance_id
+    mine, theirs = (DicomInstance.objects.get(pk=r.instance_id) for r in (result, first))
+    assert (mine.center, mine.patient, theirs.patient) == (center, matched_patient, other_patient)
+    assert mine.sop_instance_uid == theirs.sop_instance_uid and mine.file == theirs.file
+    assert Radiograph.objects.count() == 2
+    again = ingest_ds(make_dx(), center)
+    assert (again.outcome, again.instance_id) == ("duplicate", result.instance_id)
 
 
 # --- unmatched ------------------------------------------------------------------------------
@@ -255,6 +273,37 @@ def test_missing_sop_instance_uid_is_rejected(center):
     ds = make_dx()
     del ds.SOPInstanceUID
     assert _raw_reason(to_bytes(ds), center) == ("rejected", ingest.MISSING_UID)
+
+
+@pytest.mark.parametrize(
+    ("bomb", "reason"),
+    [
+        (dicom_bombs.jpeg_bomb, IMAGE_TOO_LARGE),
+        (dicom_bombs.rle_bomb, IMAGE_TOO_LARGE),
+        (dicom_bombs.many_items, TOO_MANY_ELEMENTS),
+        (dicom_bombs.deep_nesting, TOO_DEEPLY_NESTED),
+    ],
+    ids=["jpeg", "rle", "items", "depth"],
+)
+def test_finding3_bombs_are_rejected_with_their_reason(center, matched_patient, bomb, reason):
+    """Each hostile file is "rejected" with its own reason, and nothing is stored."""
+    result = ingest.radiograph_ingest(bomb(), center=center, via="api")
+    assert (result.outcome, result.reason) == ("rejected", reason)
+    assert not DicomInstance.objects.exists() and not Radiograph.objects.exists()
+
+
+def test_finding3_limits_come_from_the_settings(settings, center):
+    """REGISTRY_DICOM_MAX_PIXEL_DATA_MB=0 refuses even an ordinary radiograph."""
+    settings.REGISTRY_DICOM_MAX_PIXEL_DATA_MB = 0
+    assert ingest_ds(make_dx(), center).reason == IMAGE_TOO_LARGE
+
+
+def test_a_compressed_frame_that_fails_to_decode_is_rejected(center):
+    """Decoded in the sandbox: corrupt_pixel_data, nothing stored."""
+    ds = make_dx(transfer_syntax=JPEG2000Lossless)
+    ds.PixelData = encapsulate([b"\x00\x01" * 500])
+    assert ingest_ds(ds, center).reason == CORRUPT_PIXEL_DATA
+    assert not DicomInstance.objects.exists()
 
 
 def test_file_over_the_size_limit_is_rejected(settings, center):

@@ -13,6 +13,7 @@ from pydicom.sequence import Sequence
 from imaging.dicom import read_dicom
 from imaging.preview import render_preview
 from tests.imaging.dicom_factory import (
+    LIMITS,
     SECONDARY_CAPTURE,
     JPEG2000Lossless,
     RLELossless,
@@ -25,7 +26,7 @@ RAMP = np.array([[0, 1000, 2000, 3000, 4095]] * 4, dtype=np.uint16)
 
 
 def _render(ds: Dataset, max_size: int = 64) -> Image.Image:
-    png = render_preview(read_dicom(to_bytes(ds)), max_size=max_size)
+    png = render_preview(read_dicom(to_bytes(ds), limits=LIMITS), max_size=max_size)
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     return Image.open(io.BytesIO(png))
 

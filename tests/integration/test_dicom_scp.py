@@ -18,8 +18,10 @@ import pytest
 from django.db import connection
 from pydicom.uid import JPEG2000Lossless, RLELossless
 
+from imaging import ingest
 from imaging.models import DicomInstance, Radiograph
 from tests import factories
+from tests.imaging import dicom_bombs
 from tests.imaging.dcmtk import img2dcm_dx, require_dcmtk
 from tests.imaging.dicom_factory import PATIENT_ID, make_dx, to_bytes
 
@@ -183,6 +185,38 @@ def test_unknown_patient_waits_and_a_bad_file_is_refused(receiver, tmp_path):
     result = store(receiver["port"], bad, options=("-v",))
     assert "Store Response (Error: DataSetDoesNotMatchSOPClass)" in result.stderr  # 0xA900
     assert DicomInstance.objects.count() == 1
+
+
+def test_finding3_bombs_get_a_failure_status_and_the_receiver_stays_up(receiver, tmp_path):
+    """Over a size limit (the header's or the JPEG frame's own): 0xA700, out of resources; a
+    structure refused: 0xC000, cannot understand. Nothing stored; the receiver still answers."""
+    factories.make_patient(receiver["center"], local_id=PATIENT_ID)
+    sent = {
+        "declared": (dicom_bombs.jpeg_bomb(), "Refused: OutOfResources"),
+        "items": (dicom_bombs.many_items(300_000), "Error: CannotUnderstand"),
+        "frame": (dicom_bombs.jpeg_bomb(header_rows=64, header_columns=64), "OutOfResources"),
+    }
+    for name, (data, answer) in sent.items():
+        path = tmp_path / f"{name}.dcm"
+        path.write_bytes(data)
+        result = store(receiver["port"], path, options=("-v", "-xy"))
+        assert answer in result.stderr.split("Store Response", 1)[1], result.stderr
+    assert receiver["process"].poll() is None
+    echo = dcmtk("echoscu", "-aet", CALLING, "-aec", CALLED, "127.0.0.1", receiver["port"])
+    assert echo.returncode == 0, echo.stderr
+    assert not DicomInstance.objects.exists()
+
+
+def test_finding10_an_image_another_center_sent_is_stored_for_this_one(receiver, tmp_path):
+    """The same file already received by another center: success, and a row of our own."""
+    other = factories.make_center("south", "South clinic")
+    factories.make_patient(receiver["center"], local_id=PATIENT_ID)
+    data = to_bytes(make_dx(sop_instance_uid="1.2.826.0.1.3680043.8.498.613"))
+    assert ingest.radiograph_ingest(data, center=other, via="api").outcome == "unmatched"
+    path = tmp_path / "shared.dcm"
+    path.write_bytes(data)
+    assert store(receiver["port"], path).returncode == 0
+    assert DicomInstance.objects.filter(center=receiver["center"], status="matched").count() == 1
 
 
 def test_sigterm_stops_the_receiver(receiver):

@@ -1,4 +1,5 @@
-"""Create users with a role in a center, and manage their API tokens, from the command line."""
+"""Create users with a role in a center, manage their API tokens and unlock their sign-in,
+from the command line."""
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -6,14 +7,18 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 
 from accounts import services
+from accounts.login_throttle import login_unlock
 from accounts.models import ApiToken, Center, Membership
 from registry.audit import Source, audit_context
+
+PASSWORD_REFUSED = "Password refused: "
 
 
 class Command(BaseCommand):
     help = (
         "registry_user add EMAIL --center CODE --role ROLE [--token] [--password P]; "
-        "registry_user token EMAIL [--days N]; registry_user revoke PREFIX; registry_user list"
+        "registry_user token EMAIL [--days N]; registry_user revoke PREFIX; "
+        "registry_user unlock EMAIL; registry_user list"
     )
 
     def add_arguments(self, parser):
@@ -22,7 +27,9 @@ class Command(BaseCommand):
         add.add_argument("email")
         add.add_argument("--center", required=True, help="Center code.")
         add.add_argument("--role", required=True, choices=Membership.Role.values)
-        add.add_argument("--password", help="Set a password for the web login.")
+        add.add_argument(
+            "--password", help="Set a password for the web login (12+ characters, not common)."
+        )
         add.add_argument("--token", action="store_true", help="Create an API token and print it.")
         add.add_argument("--days", type=int, default=services.DEFAULT_TOKEN_DAYS)
         token = sub.add_parser("token", help="Create another API token for a user.")
@@ -33,6 +40,10 @@ class Command(BaseCommand):
             "revoke", help="Revoke a token by its prefix (first 12 characters)."
         )
         revoke.add_argument("prefix")
+        unlock = sub.add_parser(
+            "unlock", help="Clear a user's failed sign-ins (every address): ends a lockout."
+        )
+        unlock.add_argument("email")
         sub.add_parser("list", help="List users, roles and tokens.")
 
     def handle(self, *args, **options):
@@ -59,12 +70,15 @@ class Command(BaseCommand):
         except Center.DoesNotExist as exc:
             codes = ", ".join(Center.objects.values_list("code", flat=True)) or "none yet"
             raise CommandError(f"No center {options['center']!r} (centers: {codes}).") from exc
-        user = services.user_add(
-            email=options["email"],
-            center=center,
-            role=options["role"],
-            password=options["password"],
-        )
+        try:
+            user = services.user_add(
+                email=options["email"],
+                center=center,
+                role=options["role"],
+                password=options["password"],
+            )
+        except ValidationError as exc:
+            raise CommandError(PASSWORD_REFUSED + " ".join(exc.messages)) from exc
         self.stdout.write(f"{user.username}: {options['role']} at {center.code}")
         if options["token"]:
             self._print_token(
@@ -86,6 +100,13 @@ class Command(BaseCommand):
         for token in tokens:
             services.token_revoke(token=token)
         self.stdout.write(f"Revoked {len(tokens)} token(s).")
+
+    def _unlock(self, options):
+        user = self._user(options["email"])
+        cleared = login_unlock(username=user.get_username())
+        self.stdout.write(
+            f"{user.get_username()}: sign-in unlocked ({cleared} failure record(s) cleared)."
+        )
 
     def _list(self, options):
         for membership in Membership.objects.select_related("user", "center"):

@@ -98,6 +98,9 @@ class Command(BaseCommand):
                 account_services.user_add(email=email, center=center, role=role, password=password)
                 self.stdout.write(f"  {email:42} password {password}")
         user_model = get_user_model()
+        password = DEMO_PASSWORD.format(role="admin")
         if not user_model.objects.filter(username="admin").exists():
-            user_model.objects.create_superuser("admin", "admin@example.org", "demo-admin-2026")
-        self.stdout.write("  admin (superuser)                          password demo-admin-2026")
+            admin = user_model.objects.create_superuser("admin", "admin@example.org")
+            account_services.user_password_set(user=admin, password=password)  # the validators
+            admin.save()
+        self.stdout.write(f"  {'admin (superuser)':42} password {password}")
