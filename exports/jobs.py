@@ -1,8 +1,5 @@
-"""Status moves of an export job (STYLE.md habit 3: job state is a model).
-
-Every move is one conditional UPDATE that happens only from a status allowing it, so two runs of
-the same job (a redelivered task) cannot both finish it, and nothing revives an expired job.
-"""
+"""Status moves of an export job (STYLE.md habit 3: job state is a model): the guarded moves of
+:class:`registry.jobs.Job` with the export's own table (a finished job may expire)."""
 
 from __future__ import annotations
 
@@ -11,26 +8,17 @@ from typing import Any
 from django.utils import timezone
 
 from exports.models import ExportJob
-from registry.job_moves import IllegalJobMove, move_job
+from registry.jobs import ILLEGAL_MOVE, IllegalJobMove
 
 __all__ = ["ALLOWED_MOVES", "ILLEGAL_MOVE", "IllegalJobMove", "Status", "job_move", "job_progress"]
 
 Status = ExportJob.Status
-
-# from -> the statuses it may move to; running -> running is a resumed (redelivered) task.
-ALLOWED_MOVES: dict[str, set[str]] = {
-    Status.PENDING: {Status.RUNNING, Status.FAILED},
-    Status.RUNNING: {Status.RUNNING, Status.SUCCEEDED, Status.FAILED},
-    Status.SUCCEEDED: {Status.EXPIRED},
-    Status.FAILED: {Status.EXPIRED},
-    Status.EXPIRED: set(),
-}
-ILLEGAL_MOVE = "export job {job}: cannot move from {current} to {target}"
+ALLOWED_MOVES = ExportJob.ALLOWED_MOVES
 
 
 def job_move(job_id: int, target: str, **fields: Any) -> None:
     """Move the job to ``target`` (with ``fields``), or raise :class:`IllegalJobMove`."""
-    move_job(ExportJob, ALLOWED_MOVES, ILLEGAL_MOVE, job_id, target, **fields)
+    ExportJob.move(job_id, target, **fields)
 
 
 def job_progress(job_id: int, *, done: int, total: int | None = None) -> None:

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from patients.models import Patient
+from registry.jobs import Job
 
 
 def export_storage() -> Storage:
@@ -42,7 +43,15 @@ class DateMode(models.TextChoices):
     RELATIVE = "relative", "Days since the first non-Raynaud manifestation"
 
 
-class ExportJob(models.Model):
+# The job statuses, and expired: the file was deleted.
+ExportStatus = models.TextChoices(
+    "ExportStatus",
+    [(status.name, (status.value, status.label)) for status in Job.Status]
+    + [("EXPIRED", ("expired", "Expired (file deleted)"))],
+)
+
+
+class ExportJob(Job):
     """One requested export: what was asked (filters, level, format, date mode, rules), its
     progress, and the finished zip in the export storage until ``expires_at``.
 
@@ -52,19 +61,21 @@ class ExportJob(models.Model):
     never shown again.
     """
 
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-        EXPIRED = "expired", "Expired (file deleted)"
+    Status = ExportStatus
+    ALLOWED_MOVES = {
+        **Job.ALLOWED_MOVES,
+        Status.SUCCEEDED: {Status.EXPIRED},
+        Status.FAILED: {Status.EXPIRED},
+        Status.EXPIRED: set(),
+    }
+    task = "exports.tasks.run_export"
+    fail = "exports.services.export_fail"
+    scratch_prefix = "registry-export-"
 
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    done = models.PositiveBigIntegerField(default=0)
-    total = models.PositiveBigIntegerField(default=0)
     level = models.CharField(max_length=24, choices=Level.choices)
     format = models.CharField(max_length=12, choices=Format.choices)
     date_mode = models.CharField(max_length=8, choices=DateMode.choices, default=DateMode.SHIFT)
@@ -80,19 +91,13 @@ class ExportJob(models.Model):
     size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
     checksum = models.CharField("SHA-256 of the file", max_length=64, blank=True, default="")
     row_counts = models.JSONField(default=dict, blank=True, help_text="Rows per data file.")
-    error = models.TextField(blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "running", "succeeded", "failed", "expired"]),
-                name="export_job_status_valid",
+                condition=Q(status__in=ExportStatus.values), name="export_job_status_valid"
             ),
             models.CheckConstraint(
                 condition=Q(level__in=Level.values), name="export_job_level_valid"
@@ -104,7 +109,8 @@ class ExportJob(models.Model):
                 condition=Q(date_mode__in=DateMode.values), name="export_job_date_mode_valid"
             ),
             models.CheckConstraint(
-                condition=~Q(status="succeeded") | (~Q(file="") & Q(expires_at__isnull=False)),
+                condition=~Q(status=ExportStatus.SUCCEEDED)
+                | (~Q(file="") & Q(expires_at__isnull=False)),
                 name="export_job_succeeded_has_file",
             ),
         ]
@@ -112,10 +118,6 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"export {self.pk}: {self.level} {self.format} {self.status}"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED, self.Status.EXPIRED)
 
 
 class ImportedRecord(models.Model):

@@ -12,21 +12,21 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from typing import Any
 
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Max
 
 from patients.models import Patient
 from patients.progression import Rules
-from progression import enqueue
 from progression.jobs import IllegalJobMove, Status, job_advance, job_move, job_settle
 from progression.models import RecomputeJob
 from progression.rules import rules_with
 from progression.services import RuleInput, progression_recompute_many
+from registry.enqueue import enqueue_after_commit
+from registry.jobs import heartbeat
 
 
 def cohort_recompute_start(
@@ -58,11 +58,8 @@ def cohort_recompute_start(
                 parts = 1 if eager else settings.REGISTRY_PROGRESSION_JOB_PARTS
             tasks = [part.pk for part in _split(job, parts)] or [job.pk]
 
-            def after_commit() -> None:  # not a partial: Django logs its __qualname__
-                for job_id in tasks:
-                    enqueue.send(run_cohort_recompute, (job_id,))
-
-            transaction.on_commit(after_commit, robust=True)
+            for job_id in tasks:
+                enqueue_after_commit(run_cohort_recompute, (job_id,))
     return job
 
 
@@ -104,6 +101,16 @@ def cohort_recompute_run(
     if job.parent_id is not None:
         with contextlib.suppress(IllegalJobMove):  # another part may have started it or failed
             job_move(job.parent_id, Status.RUNNING)
+    with heartbeat(RecomputeJob, job_id):
+        return _run_batches(job, time_budget_s, on_progress)
+
+
+def _run_batches(
+    job: RecomputeJob,
+    time_budget_s: float | None,
+    on_progress: Callable[[int, int], None] | None,
+) -> bool:
+    job_id = job.pk
     rules = Rules.from_mapping(job.rules)
     cursor, done = job.cursor, job.done
     started = time.monotonic()
@@ -144,24 +151,3 @@ def cohort_recompute_fail(*, job_id: int, error: str) -> None:
     parent_id = RecomputeJob.objects.filter(pk=job_id).values_list("parent_id", flat=True).first()
     if parent_id is not None:
         job_settle(parent_id)
-
-
-def resume_stalled_jobs(now: datetime) -> int:
-    """Queue again the unfinished jobs with no progress for a long time (their task was lost:
-    broker flushed, enqueue failed while it was down). Resuming is safe: see job_advance. A job
-    split into parts has no task of its own: its parts are resumed."""
-    from progression.tasks import run_cohort_recompute
-
-    stalled_before = now - timedelta(seconds=settings.REGISTRY_PROGRESSION_REQUEUE_AFTER_SECONDS)
-    stalled = (
-        RecomputeJob.objects.filter(status__in=[Status.PENDING, Status.RUNNING])
-        .filter(
-            Q(heartbeat_at__lt=stalled_before) | Q(heartbeat_at=None, created_at__lt=stalled_before)
-        )
-        .filter(parts__isnull=True)
-    )
-    resumed = 0
-    for job_id in stalled.values_list("pk", flat=True):
-        RecomputeJob.objects.filter(pk=job_id).update(heartbeat_at=now)
-        resumed += enqueue.send(run_cohort_recompute, (job_id,))
-    return resumed

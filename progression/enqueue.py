@@ -2,7 +2,8 @@
 
 The database is the source of truth: a change bumps ``ProgressionState.data_version`` in the
 writer's own transaction, and only after commit (``transaction.on_commit``) is a task queued. If
-the broker is down the enqueue fails quietly, the patient stays dirty, and the beat sweep
+the broker is down or hangs, the enqueue gives up within about a second
+(:mod:`registry.enqueue`), the claim is released, the patient stays dirty, and the beat sweep
 (:func:`progression.services.progression_sweep`) queues it when the broker is back.
 
 Debounce (leading and trailing edge): a change after a quiet period is queued at once, so a
@@ -14,7 +15,6 @@ of edits gives one trailing recomputation per window, not one per edit.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -25,19 +25,9 @@ from django.db import transaction
 from django.db.models import DateTimeField, F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from kombu.exceptions import OperationalError as KombuOperationalError
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from progression.models import ProgressionState
-
-logger = logging.getLogger(__name__)
-
-# What a publish raises when the broker cannot be reached (kombu wraps most of them).
-BROKER_ERRORS = (KombuOperationalError, RedisConnectionError, RedisTimeoutError, OSError)
-# Publishing is attempted briefly: data entry must not hang on a dead broker.
-PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
-BROKER_DOWN = "Broker unreachable: %d progression recomputation(s) left to the sweep (%s)"
+from registry.enqueue import enqueue
 
 
 def bump_data_version(patient_id: int, *, create: bool = True) -> None:
@@ -108,27 +98,13 @@ def send(
     at=None,
     countdown: float = 0.0,
 ) -> bool:
-    """Publish ``task``; if the broker is unreachable, release the claim on ``claimed`` patients
-    (so the sweep retries them), log without patient identifiers, and return False.
+    """Publish ``task`` (:func:`registry.enqueue.enqueue`); if the broker is unreachable,
+    release the claim on ``claimed`` patients so that the sweep's next pass takes them."""
 
-    Without a broker (eager mode) the task runs here, in-process.
-    """
-    try:
-        if task.app.conf.task_always_eager:
-            task.apply_async(args)
-        else:
-            task.apply_async(
-                args,
-                countdown=countdown or None,
-                retry=True,
-                retry_policy=PUBLISH_RETRY_POLICY,
-            )
-    except BROKER_ERRORS as error:
-        if claimed:
-            released = ProgressionState.objects.filter(pk__in=claimed)
-            if at is not None:
-                released = released.filter(enqueued_at=at)
-            released.update(recompute_pending=False)
-        logger.warning(BROKER_DOWN, max(len(claimed), 1), type(error).__name__)
-        return False
-    return True
+    def release() -> None:
+        released = ProgressionState.objects.filter(pk__in=claimed)
+        if at is not None:
+            released = released.filter(enqueued_at=at)
+        released.update(recompute_pending=False)
+
+    return enqueue(task, args, countdown=countdown, on_failure=release if claimed else None)

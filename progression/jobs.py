@@ -1,7 +1,5 @@
-"""Status moves of a cohort recomputation job (STYLE.md habit 3: job state is a model).
-
-Every move is one conditional UPDATE: it happens only from a status that allows it, so two
-workers running the same job (a redelivered task) cannot both finish it or revive a failed one.
+"""Status moves of a cohort recomputation job (STYLE.md habit 3: job state is a model): the
+guarded moves of :class:`registry.jobs.Job`, a batch's advance, and settling a job in parts.
 """
 
 from __future__ import annotations
@@ -14,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from progression.models import RecomputeJob
-from registry.job_moves import IllegalJobMove, move_job
+from registry.jobs import ILLEGAL_MOVE, IllegalJobMove
 
 __all__ = [
     "ALLOWED_MOVES",
@@ -27,20 +25,12 @@ __all__ = [
 ]
 
 Status = RecomputeJob.Status
-
-# from -> the statuses it may move to; running -> running is a resumed (redelivered) task.
-ALLOWED_MOVES = {
-    Status.PENDING: {Status.RUNNING, Status.FAILED},
-    Status.RUNNING: {Status.RUNNING, Status.SUCCEEDED, Status.FAILED},
-    Status.SUCCEEDED: set(),
-    Status.FAILED: set(),
-}
-ILLEGAL_MOVE = "recompute job {job}: cannot move from {current} to {target}"
+ALLOWED_MOVES = RecomputeJob.ALLOWED_MOVES
 
 
 def job_move(job_id: int, target: str, **fields: Any) -> None:
     """Move the job to ``target`` (with ``fields``), or raise :class:`IllegalJobMove`."""
-    move_job(RecomputeJob, ALLOWED_MOVES, ILLEGAL_MOVE, job_id, target, **fields)
+    RecomputeJob.move(job_id, target, **fields)
 
 
 def job_advance(
@@ -73,7 +63,7 @@ def job_settle(parent_id: int) -> None:
     with transaction.atomic():
         list(RecomputeJob.objects.select_for_update().filter(pk=parent_id).values_list("pk"))
         parts = RecomputeJob.objects.filter(parent_id=parent_id)
-        if parts.filter(status__in=[Status.PENDING, Status.RUNNING]).exists():
+        if parts.filter(status__in=RecomputeJob.ACTIVE).exists():
             return
         error = parts.filter(status=Status.FAILED).order_by("pk").values_list("error", flat=True)
         with contextlib.suppress(IllegalJobMove):

@@ -21,6 +21,7 @@ from imaging.models import LesionTrack
 from patients.cohort import NO_RADIOGRAPH
 from patients.models import Patient
 from patients.progression_results import SeriesStatus
+from registry.jobs import Job
 
 
 class SnapshotStatus(models.TextChoices):
@@ -120,7 +121,7 @@ class AutoTrack(models.Model):
         return f"automatic track {self.track_id}"
 
 
-class RecomputeJob(models.Model):
+class RecomputeJob(Job):
     """A cohort-wide recomputation (after a rules change), run in resumable batches.
 
     Patients are processed in primary-key order up to ``scope_last_patient_id`` (the largest id
@@ -132,13 +133,10 @@ class RecomputeJob(models.Model):
     no task: its parts add their progress to it, and the last part to end settles it.
     """
 
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+    task = "progression.tasks.run_cohort_recompute"
+    fail = "progression.cohort_jobs.cohort_recompute_fail"
 
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # Patients, not rows: the integer columns the table always had.
     done = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
     failures = models.PositiveIntegerField(
@@ -147,7 +145,6 @@ class RecomputeJob(models.Model):
     rules = models.JSONField(default=dict, blank=True)
     cursor = models.BigIntegerField(default=0, help_text="Last patient id done.")
     scope_last_patient_id = models.BigIntegerField(default=0)
-    error = models.TextField(blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -163,23 +160,16 @@ class RecomputeJob(models.Model):
         related_name="parts",
         help_text="The cohort job this is a part of: a range of patients run by its own task.",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(
-        null=True, blank=True, help_text="Last progress write; a stalled job is resumed."
-    )
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "running", "succeeded", "failed"]),
-                name="recompute_job_status_valid",
+                condition=Q(status__in=Job.Status.values), name="recompute_job_status_valid"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["succeeded", "failed"], finished_at__isnull=False)
-                | Q(status__in=["pending", "running"], finished_at__isnull=True),
+                condition=Q(status__in=Job.FINAL, finished_at__isnull=False)
+                | Q(status__in=Job.ACTIVE, finished_at__isnull=True),
                 name="recompute_job_finished_when_final",
             ),
         ]
@@ -187,6 +177,7 @@ class RecomputeJob(models.Model):
     def __str__(self) -> str:
         return f"recompute job {self.pk}: {self.status} {self.done}/{self.total}"
 
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+    @classmethod
+    def runnable(cls) -> models.QuerySet:
+        """A job split into parts has no task of its own: its parts are run (and swept)."""
+        return cls.objects.filter(parts__isnull=True)

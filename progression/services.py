@@ -248,8 +248,7 @@ def progression_mark_dirty(*, patient_id: int, create_state: bool = True) -> Non
 
 def progression_sweep(*, limit: int | None = None) -> dict[str, int]:
     """Queue every patient whose data changed since its snapshot (and patients never computed),
-    in batches; resume cohort jobs that show no sign of life. Run by celery beat."""
-    from progression.cohort_jobs import resume_stalled_jobs
+    in batches. Run by celery beat (cohort jobs that stopped: :mod:`registry.job_sweep`)."""
     from progression.tasks import recompute_patients
 
     batch = settings.REGISTRY_PROGRESSION_BATCH_SIZE
@@ -276,7 +275,7 @@ def progression_sweep(*, limit: int | None = None) -> dict[str, int]:
             ProgressionState.objects.filter(pk__in=rest).update(recompute_pending=False)
             break
         queued += len(chunk)
-    return {"adopted": len(adopted), "queued": queued, "resumed_jobs": resume_stalled_jobs(now)}
+    return {"adopted": len(adopted), "queued": queued}
 
 
 def progression_detail(*, patient_id: int, rules: RuleInput = None) -> dict[str, Any]:

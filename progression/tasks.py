@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import DatabaseError
 
 from progression import cohort_jobs, services
-from progression.enqueue import send
+from registry.enqueue import enqueue
 
 RETRY = {
     "acks_late": True,
@@ -61,4 +61,4 @@ def run_cohort_recompute(self, job_id: int) -> None:
         cohort_jobs.cohort_recompute_fail(job_id=job_id, error=f"{type(error).__name__}: {error}")
         raise
     if not finished:
-        send(run_cohort_recompute, (job_id,))
+        enqueue(run_cohort_recompute, (job_id,))

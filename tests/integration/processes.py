@@ -118,3 +118,39 @@ class PrivateRedis(Process):
                 return conn.recv(16).startswith(b"+PONG")
         except OSError:
             return False
+
+
+def service_env(**settings: str) -> dict[str, str]:
+    """This process's environment without its registry settings, plus ``settings``: a child
+    process configured only by what the test passes it."""
+    prefixes = ("DATABASE_", "CELERY_", "CACHE_", "REGISTRY_", "DJANGO_")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(prefixes)}
+    env.update(DJANGO_SETTINGS_MODULE="registry.settings.test", **settings)
+    return env
+
+
+class Gunicorn(Process):
+    """``gunicorn registry.wsgi`` with sync workers on a loopback port (the compose shape)."""
+
+    def __init__(self, log_dir: Path, env: dict[str, str], *, workers: int = 2):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        args = [
+            str(Path(sys.executable).parent / "gunicorn"), "registry.wsgi",
+            "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
+            "--worker-class", "sync", "--timeout", "30", "--preload", "--no-control-socket",
+        ]  # fmt: skip
+        super().__init__(args, log_dir / f"gunicorn-{self.port}.log", env)
+        wait_for(
+            lambda: self.tail(400).count("Booting worker") >= workers and self._listening(),
+            timeout=60,
+            what=f"{workers} gunicorn workers",
+            log=self,
+        )
+
+    def _listening(self) -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+            return True
+        except OSError:
+            return False

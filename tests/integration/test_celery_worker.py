@@ -27,7 +27,6 @@ from progression.cohort_jobs import cohort_recompute_start
 from progression.models import ProgressionSnapshot, ProgressionState, RecomputeJob
 from progression.result_json import engine_track_ids, series_json, stored_result
 from progression.services import progression_compute
-from registry.celery import app as celery_app
 from tests import factories
 from tests.conftest import missing_service
 from tests.integration.processes import CeleryWorker, PrivateRedis, free_port, wait_for
@@ -70,24 +69,6 @@ def main_redis() -> str:
     client.flushdb()
     yield url
     client.flushdb()
-
-
-@pytest.fixture
-def publish_to(monkeypatch):
-    """Point this process's Celery app at a broker: tasks go to the worker, not in-process."""
-
-    def reset_pools() -> None:
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
-    def point(url: str) -> None:
-        monkeypatch.setenv("CELERY_BROKER_URL", url)  # Celery reads the variable first
-        monkeypatch.setitem(celery_app.conf, "CELERY_BROKER_URL", url)
-        monkeypatch.setitem(celery_app.conf, "CELERY_TASK_ALWAYS_EAGER", False)
-        reset_pools()
-
-    yield point
-    reset_pools()
 
 
 @pytest.fixture

@@ -17,11 +17,9 @@ from progression.cohort_jobs import (
 )
 from progression.jobs import ILLEGAL_MOVE, IllegalJobMove, job_advance, job_move
 from progression.models import ProgressionSnapshot, RecomputeJob
-from progression.services import (
-    progression_detail,
-    progression_sweep,
-)
+from progression.services import progression_detail
 from progression.tasks import run_cohort_recompute
+from registry.job_sweep import jobs_sweep
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +95,9 @@ def test_illegal_moves_are_refused(start, target):
     )
     with pytest.raises(IllegalJobMove) as refused:
         job_move(job.pk, target)
-    assert str(refused.value) == ILLEGAL_MOVE.format(job=job.pk, current=start, target=target)
+    assert str(refused.value) == ILLEGAL_MOVE.format(
+        kind="recompute job", job=job.pk, current=start, target=target
+    )
     job.refresh_from_db()
     assert job.status == start
 
@@ -120,7 +120,7 @@ def test_an_unexpected_error_marks_the_job_failed(five_patients, monkeypatch):
 def test_the_sweep_resumes_a_job_whose_task_was_lost(five_patients):
     job = cohort_recompute_start(enqueue_job=False)  # never queued: the broker lost it
     RecomputeJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(hours=1))
-    assert progression_sweep()["resumed_jobs"] == 1
+    assert jobs_sweep()["requeued"] == 1
     job.refresh_from_db()
     assert (job.status, job.done) == ("succeeded", 5)
 
@@ -163,10 +163,12 @@ def test_a_part_still_running_keeps_its_job_running(five_patients, settings):
     assert cohort_recompute_run(job_id=second.pk, time_budget_s=0) is False  # 2 of 3
     job.refresh_from_db()
     assert (job.status, job.done) == ("running", 4)
-    # The second part's task was lost: the sweep resumes the part, not the job (it has none).
+    # The second part's worker stopped: the sweep resumes the part, not the job (it has no task).
     RecomputeJob.objects.filter(pk__in=[job.pk, second.pk]).update(heartbeat_at=None)
     RecomputeJob.objects.update(created_at=timezone.now() - timedelta(hours=1))
-    assert progression_sweep()["resumed_jobs"] == 1
+    assert jobs_sweep()["requeued"] == 1
+    second.refresh_from_db()
+    assert second.attempts == 1
     job.refresh_from_db()
     assert (job.status, job.done) == ("succeeded", 5)
 

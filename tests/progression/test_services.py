@@ -355,7 +355,7 @@ def test_sweep_queues_dirty_patients_adopts_unmarked_ones_and_skips_refused_vers
         center=teaching_case.center, local_id="BULK-1", birth_date=date(1970, 1, 1)
     )
     assert not ProgressionState.objects.filter(pk=bulk.pk).exists()
-    assert progression_sweep() == {"adopted": 1, "queued": 2, "resumed_jobs": 0}
+    assert progression_sweep() == {"adopted": 1, "queued": 2}
     assert snapshot(teaching_case).status == "progression"
     assert snapshot(bulk).status == "no_radiograph"
     assert progression_sweep()["queued"] == 0
