@@ -58,6 +58,14 @@ def _reachable(request, model, obj, action: Action) -> bool:
     return restrict(model._default_manager.filter(pk=obj.pk), request.user, action).exists()
 
 
+def _restrict_choices(db_field, request, kwargs: dict, action: Action) -> None:
+    """A foreign key's choices: the rows the user may reach for ``action``."""
+    related = db_field.related_model
+    if not request.user.is_superuser and _restricted_model(related):
+        queryset = kwargs.get("queryset", related._default_manager.all())
+        kwargs["queryset"] = restrict(queryset, request.user, action)
+
+
 class RestrictedAdminMixin:
     """Rows, foreign-key choices and permissions of a model admin (or inline), by the rule.
 
@@ -72,10 +80,7 @@ class RestrictedAdminMixin:
         return restrict(super().get_queryset(request), request.user, Action.VIEW)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        related = db_field.related_model
-        if not request.user.is_superuser and _restricted_model(related):
-            queryset = kwargs.get("queryset", related._default_manager.all())
-            kwargs["queryset"] = restrict(queryset, request.user, self.admin_action)
+        _restrict_choices(db_field, request, kwargs, self.admin_action)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def _center_admin_may(self, request, what: str, obj=None) -> bool:
@@ -147,10 +152,7 @@ class RestrictedInline:
         return restrict(super().get_queryset(request), request.user, Action.VIEW)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        related = db_field.related_model
-        if not request.user.is_superuser and _restricted_model(related):
-            queryset = kwargs.get("queryset", related._default_manager.all())
-            kwargs["queryset"] = restrict(queryset, request.user, Action.CHANGE)
+        _restrict_choices(db_field, request, kwargs, Action.CHANGE)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def _allowed(self, request, what: str, obj=None) -> bool:
