@@ -13,7 +13,7 @@ import json
 
 from django.db import models
 
-from api.errors import PreconditionFailed
+from api.exception_handler import PreconditionFailed
 
 
 def etag_for(instance: models.Model) -> str:

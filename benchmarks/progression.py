@@ -32,13 +32,13 @@ from benchmarks.progression_data import bulk_cohort
 from imaging.models import CalcinosisLesion
 from imaging.services import lesion_save
 from patients.models import Patient
-from patients.progression import compute_progression
 from progression import services
 from progression.cohort_jobs import cohort_recompute_run, cohort_recompute_start
+from progression.engine.grading import compute_progression
 from progression.loading import load_inputs
 from progression.models import ProgressionSnapshot, ProgressionState, RecomputeJob
+from progression.registry_rules import rules_with
 from progression.result_json import engine_track_ids, stored_result
-from progression.rules import rules_with
 from registry.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -33,7 +33,7 @@ from exports.columns import (
 from imaging.models import ABSOLUTE_MAX_DIAMETER_MM, CalcinosisLesion, LesionTrack, Radiograph
 from patients.choices import AUTOANTIBODIES
 from patients.models import CLASSIFICATION_FIELDS, Patient, Visit
-from patients.progression_results import SeriesStatus
+from progression.engine.results import SeriesStatus
 
 PATIENT = Column(
     "patient",
@@ -339,7 +339,7 @@ def progression_columns(date_mode: str) -> list[Column]:
                description="Sum of pi/4 * D * P (pi/4 * D^2 when P is unknown)."),
         Column("status", CATEGORY, "series status", allowed=SERIES_STATUS_ALLOWED,
                choices=tuple(SeriesStatus),
-               code_system="registry vocabulary patients.progression_results.SeriesStatus",
+               code_system="registry vocabulary progression.engine.results.SeriesStatus",
                description="DOMAIN.md rules: progression from the nadir (>= 2 mm and >= 25 %), "
                "complete resolution, regression from baseline, stable; first is baseline."),
         Column("new_tracks", INTEGER, "new tracks", unit=codes.COUNT, allowed=">= 0"),

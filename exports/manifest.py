@@ -17,7 +17,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from exports.pseudonyms import PSEUDONYM_LENGTH, PSEUDONYM_PREFIX
-from progression.rules import rules_with
+from progression.registry_rules import rules_with
 
 if TYPE_CHECKING:
     from exports.runner import ExportResult, ExportSpec

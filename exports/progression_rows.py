@@ -10,12 +10,11 @@ from datetime import date
 from typing import Any
 
 from exports.pseudonyms import PatientDates, transform_date
-from patients.progression import Rules, compute_progression
+from progression.engine.grading import compute_progression
+from progression.engine.rules import Rules
 from progression.loading import load_inputs
-from progression.models import ProgressionSnapshot, ProgressionState
+from progression.models import ProgressionSnapshot
 from progression.result_json import series_json
-
-BATCH = 500
 
 
 def timepoint_rows(
@@ -51,16 +50,10 @@ def timepoint_rows(
 def series_of(patient_ids: list[int], rules: Rules) -> tuple[dict[int, list], dict[int, str]]:
     """Each patient's series: the snapshot if current under ``rules``, else computed now.
     Returns (series by patient, engine errors by patient)."""
-    wanted = rules.as_dict()
-    versions = dict(
-        ProgressionState.objects.filter(pk__in=patient_ids).values_list("pk", "data_version")
-    )
     series: dict[int, list] = {}
-    for pk, version, stored_rules, result in ProgressionSnapshot.objects.filter(
-        pk__in=patient_ids, computed_at__isnull=False
-    ).values_list("pk", "data_version", "rules", "result"):
-        if stored_rules == wanted and version >= versions.get(pk, 0):
-            series[pk] = series_json(result)
+    current = ProgressionSnapshot.objects.filter(pk__in=patient_ids).current(rules)
+    for pk, result in current.values_list("pk", "result"):
+        series[pk] = series_json(result)
     errors: dict[int, str] = {}
     missing = [pk for pk in patient_ids if pk not in series]
     for pk, inputs in load_inputs(missing).items():

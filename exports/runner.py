@@ -17,21 +17,22 @@ from typing import Any
 
 from django.conf import settings
 
-from exports import dictionary, levels, sql, wide
+from exports import dictionary, levels, sql
 from exports.columns import Column
-from exports.fhir_dictionary import fhir_dictionary_rows
-from exports.fhir_export import write_fhir
+from exports.formats import wide
+from exports.formats.fhir.dictionary import fhir_dictionary_rows
+from exports.formats.fhir.ndjson import write_fhir
+from exports.formats.parquet import write_parquet, write_parquet_from_csv
+from exports.formats.tabular import write_csv, write_xlsx
 from exports.manifest import manifest_json
 from exports.models import Format, Level
 from exports.package import BackgroundWriter, ExportPackage, Member
-from exports.parquet_files import write_parquet, write_parquet_from_csv
 from exports.progression_rows import progression_batches
 from exports.pseudonyms import export_key
 from exports.selection import map_batches, selected_patients
 from exports.streaming import ExportSession
-from exports.tabular import write_csv, write_xlsx
-from patients.progression import REGION_ORDER
-from progression.rules import rules_with
+from progression.engine.grading import REGION_ORDER
+from progression.registry_rules import rules_with
 
 LEVEL_COLUMNS: dict[str, Callable[[str], list[Column]]] = {
     Level.PATIENTS: levels.patient_columns,

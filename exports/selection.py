@@ -1,9 +1,10 @@
 """Which patients an export holds, and each one's pseudonym and date parameters.
 
-The filters are the patient list's (:class:`api.filters.PatientFilterSet`), so an export selects
-exactly the cohort the API lists; filters naming one person (local or registry id) are refused:
-an export describes cohorts, never selects individuals. A researcher's filters are limited to
-what researchers read (:data:`api.research_fields.EXPORT_FILTERS`: a birth year, not a date).
+The filters are the patient list's (:class:`patients.filtersets.PatientFilterSet`), so an export
+selects exactly the cohort the API lists; filters naming one person (local or registry id) are
+refused: an export describes cohorts, never selects individuals. A researcher's filters are
+limited to what researchers read (:data:`accounts.research_fields.EXPORT_FILTERS`: a birth
+year, not a date).
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.datastructures import MultiValueDict
 
-from api import research_fields
-from api.filters import PatientFilterSet
+from accounts import research_fields
 from exports.pseudonyms import (
     SHIFT,
     PatientDates,
@@ -29,6 +29,7 @@ from exports.pseudonyms import (
     transform_date,
 )
 from imaging.models import CalcinosisLesion, Radiograph
+from patients.filtersets import PatientFilterSet
 from patients.models import Patient, Visit
 from patients.partial_dates import DAY, PartialDate
 

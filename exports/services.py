@@ -23,15 +23,15 @@ from django.utils import timezone
 from accounts.access import CENTER_REQUIRED as ONE_OF_SEVERAL
 from accounts.access import Action, access_of, only_center, restrict
 from accounts.models import Center
-from exports.imports import ImportReport, import_cohort
+from exports.formats.tabular import XLSX_TOO_LARGE, XlsxTooLarge
+from exports.formats.wide import WIDE_LEVELS, WIDE_NOT_AVAILABLE
+from exports.imports.cohort import ImportReport, import_cohort
 from exports.jobs import IllegalJobMove, Status, job_move, job_progress
 from exports.models import DateMode, ExportJob, Format
 from exports.package import file_sha256
 from exports.runner import ExportSpec, export_to_zip
 from exports.selection import row_estimate, selected_patients
-from exports.tabular import XLSX_TOO_LARGE, XlsxTooLarge
-from exports.wide import WIDE_LEVELS, WIDE_NOT_AVAILABLE
-from progression.rules import rules_with
+from progression.registry_rules import rules_with
 from registry.enqueue import enqueue
 from registry.jobs import heartbeat
 
@@ -96,9 +96,8 @@ def export_check(spec: ExportSpec, *, research: bool = False) -> None:
 
 
 def _enqueue(job_id: int) -> None:
-    from exports.tasks import run_export
-
-    enqueue(run_export, (job_id,))  # if the broker is down, the sweep queues it again
+    # If the broker is down, the job sweep queues it again.
+    enqueue("exports.tasks.run_export", (job_id,))
 
 
 @transaction.atomic

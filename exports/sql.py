@@ -22,8 +22,8 @@ from exports.columns import (
     YEARS_SINCE_ANCHOR,
     Column,
 )
+from exports.formats.spreadsheet_safety import neutralise_sql
 from exports.pseudonyms import KEEP, RELATIVE, SHIFT
-from exports.spreadsheet_safety import neutralise_sql
 
 PATIENT_MAP = "export_patient_map"
 RADIOGRAPH_MAP = "export_radiograph_map"

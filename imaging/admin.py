@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from accounts.access import Action
 from imaging import services
 from imaging.choices import BodyRegion, Laterality, View
+from imaging.dicom.unmatched import unmatched_assign
 from imaging.models import (
     CalcinosisLesion,
     DicomInstance,
@@ -17,7 +18,6 @@ from imaging.models import (
     Radiograph,
     RadiographicFinding,
 )
-from imaging.unmatched import unmatched_assign
 from patients.admin import CenterScopedAdmin
 from patients.models import Patient
 from registry.admin_site import RestrictedAdmin, RestrictedInline

@@ -36,8 +36,3 @@ def axis_length_mm(axis: tuple[Point, Point], spacing_mm: tuple[float, float]) -
     (x1, y1), (x2, y2) = axis
     row_mm, column_mm = spacing_mm
     return math.hypot((x2 - x1) * column_mm, (y2 - y1) * row_mm)
-
-
-def axis_centre(axis: tuple[Point, Point]) -> Point:
-    (x1, y1), (x2, y2) = axis
-    return ((x1 + x2) / 2, (y1 + y2) / 2)

@@ -7,8 +7,8 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 
-from imaging.dicom_previews import dicom_previews_render, dicom_previews_sweep
-from imaging.orphan_files import orphan_files_sweep
+from imaging.dicom.orphans import orphan_files_sweep
+from imaging.dicom.previews import dicom_previews_render, dicom_previews_sweep
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3)

@@ -17,8 +17,8 @@ from django.db.models import Exists, OuterRef
 
 from imaging.choices import TrackAssignment
 from imaging.models import CalcinosisLesion, LesionTrack
-from patients.progression import PatientProgression
 from progression.bulk_sql import update_from_values
+from progression.engine.results import PatientProgression
 from progression.loading import PatientInputs
 from progression.models import AutoTrack
 from registry.audit import Source

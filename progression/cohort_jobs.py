@@ -20,10 +20,10 @@ from django.db import transaction
 from django.db.models import Count, F, Max
 
 from patients.models import Patient
-from patients.progression import Rules
+from progression.engine.rules import Rules
 from progression.jobs import IllegalJobMove, Status, job_advance, job_move, job_settle
 from progression.models import RecomputeJob
-from progression.rules import rules_with
+from progression.registry_rules import rules_with
 from progression.services import RuleInput, progression_recompute_many
 from registry.enqueue import enqueue_after_commit
 from registry.jobs import heartbeat
@@ -41,8 +41,6 @@ def cohort_recompute_start(
     one task each, so that the workers' processes share it (default: on a broker
     ``REGISTRY_PROGRESSION_JOB_PARTS``, in-process one). ``enqueue_job=False`` leaves the
     running to the caller (``recompute_progression --sync``)."""
-    from progression.tasks import run_cohort_recompute
-
     resolved = rules_with(rules)
     with transaction.atomic():
         scope = Patient.objects.aggregate(last=Max("pk"), total=Count("pk"))
@@ -59,7 +57,7 @@ def cohort_recompute_start(
             tasks = [part.pk for part in _split(job, parts)] or [job.pk]
 
             for job_id in tasks:
-                enqueue_after_commit(run_cohort_recompute, (job_id,))
+                enqueue_after_commit("progression.tasks.run_cohort_recompute", (job_id,))
     return job
 
 

@@ -2,7 +2,7 @@
 Cohort), for ``GET /api/v1/cohort/progression/`` with the patient list's filters.
 
 Reads only each snapshot's status and series (a JSON key, not the tracks), then hands them to
-the pure functions of :mod:`patients.cohort`.
+the pure functions of :mod:`progression.engine.cohort`.
 """
 
 from __future__ import annotations
@@ -13,17 +13,17 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from patients.cohort import (
+from patients.models import Patient
+from progression.engine.cohort import (
     duration_bands,
     duration_points,
     kaplan_meier,
     progression_free_time,
     status_counts,
 )
-from patients.models import Patient
 from progression.models import ProgressionSnapshot
+from progression.registry_rules import registry_rules
 from progression.result_json import progression_from_json
-from progression.rules import registry_rules
 
 
 def cohort_progression_summary(
@@ -36,22 +36,21 @@ def cohort_progression_summary(
     Patients without a snapshot yet are counted in ``not_computed``; ``stale`` counts snapshots
     whose data changed since, or computed under other rules than the registry's.
     """
-    snapshots = ProgressionSnapshot.objects.filter(
-        patient__in=patients.values("pk"), computed_at__isnull=False
-    ).values_list(
-        "status",
-        "result__series",
-        "rules",
-        "data_version",
-        "patient__progression_state__data_version",
+    registry = registry_rules()
+    snapshots = (
+        ProgressionSnapshot.objects.filter(
+            patient__in=patients.values("pk"), computed_at__isnull=False
+        )
+        .with_is_current(registry)
+        .values_list("status", "result__series", "is_current")
     )
-    rules = registry_rules().as_dict()
+    rules = registry.as_dict()
     statuses: list[str | None] = []
     points = []
     follow_up: list[tuple[float, bool]] = []
     by_duration: list[tuple[float, bool]] = []
     stale = 0
-    for status, series, used_rules, version, current in snapshots:
+    for status, series, current in snapshots:
         result = progression_from_json(status, series)
         statuses.append(result.status)
         points += duration_points(result)
@@ -61,7 +60,7 @@ def cohort_progression_summary(
         time = progression_free_time(result, scale="disease_duration")
         if time is not None:
             by_duration.append(time)
-        stale += (current is not None and current > version) or used_rules != rules
+        stale += not current
     total = patients.count()
     return {
         "patients": total,

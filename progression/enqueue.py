@@ -68,8 +68,6 @@ def claimable(now) -> Q:
 
 def request_recompute(patient_id: int) -> bool:
     """Queue one recomputation unless one is already pending; True when a task was sent."""
-    from progression.tasks import recompute_patient
-
     now = timezone.now()
     rows = ProgressionState.objects.filter(pk=patient_id)
     previous = rows.values_list("enqueued_at", flat=True).first()
@@ -79,7 +77,13 @@ def request_recompute(patient_id: int) -> bool:
     if previous is not None:
         since = (now - previous).total_seconds()
         countdown = max(0.0, settings.REGISTRY_PROGRESSION_DEBOUNCE_SECONDS - since)
-    return send(recompute_patient, (patient_id,), claimed=[patient_id], at=now, countdown=countdown)
+    return send(
+        "progression.tasks.recompute_patient",
+        (patient_id,),
+        claimed=[patient_id],
+        at=now,
+        countdown=countdown,
+    )
 
 
 def claim_many(patient_ids: Sequence[int]) -> list[int]:
@@ -91,7 +95,7 @@ def claim_many(patient_ids: Sequence[int]) -> list[int]:
 
 
 def send(
-    task: Task,
+    task: Task | str,
     args: tuple[Any, ...],
     *,
     claimed: Sequence[int] = (),

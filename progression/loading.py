@@ -1,6 +1,6 @@
 """The engine's inputs for a batch of patients, read in four queries whatever the batch size.
 
-The pure engine (:func:`patients.progression.compute_progression`) takes plain values; this is
+The pure engine (:func:`progression.engine.grading.compute_progression`) takes plain values; this is
 the only place that turns database rows into them. A cohort recomputation reads every lesion of
 the registry, so rows are read with plain SQL and handed to the engine's tuples as they come:
 through the ORM (``values_list`` with its per-row converters) reading 10,000 patients took
@@ -22,7 +22,7 @@ from imaging.choices import TrackAssignment
 from imaging.models import CalcinosisLesion, LesionTrack, Radiograph
 from patients.models import Patient
 from patients.partial_dates import DAY, PartialDate
-from patients.progression import LesionIn, RadiographIn, TrackIn
+from progression.engine.inputs import LesionIn, RadiographIn, TrackIn
 from progression.models import AutoTrack
 from registry.lookups import any_of_params, any_of_sql
 

@@ -1,6 +1,6 @@
 """Stored progression results, the per-patient recomputation bookkeeping, and cohort jobs.
 
-The clinical rules live in the pure engine (:mod:`patients.progression`); these models only keep
+The clinical rules live in the pure engine (:mod:`progression.engine`); these models only keep
 what it returned (DOMAIN.md, "Calcinosis progression"), when, from which version of the data, and
 what still has to be recomputed.
 
@@ -13,14 +13,18 @@ each other in opposite orders (no deadlock), and data entry never waits for a co
 
 from __future__ import annotations
 
+from typing import Self
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.db.models.functions import Coalesce
 
 from imaging.models import LesionTrack
-from patients.cohort import NO_RADIOGRAPH
 from patients.models import Patient
-from patients.progression_results import SeriesStatus
+from progression.engine.cohort import NO_RADIOGRAPH
+from progression.engine.results import SeriesStatus
+from progression.engine.rules import Rules
 from registry.jobs import Job
 
 
@@ -76,6 +80,29 @@ class ProgressionState(models.Model):
         return f"progression state of patient {self.patient_id} (v{self.data_version})"
 
 
+class ProgressionSnapshotQuerySet(models.QuerySet):
+    """The one answer to "is this snapshot current?": computed, under the given rules, and from
+    the patient's latest data version (a patient without a state row was never marked: 0)."""
+
+    def with_is_current(self, rules: Rules) -> Self:
+        """Annotate ``is_current`` (reads the patient's state row in the same query)."""
+        return self.annotate(
+            latest_data_version=Coalesce(F("patient__progression_state__data_version"), 0),
+            is_current=ExpressionWrapper(
+                Q(
+                    computed_at__isnull=False,
+                    rules=rules.as_dict(),
+                    data_version__gte=F("latest_data_version"),
+                ),
+                output_field=BooleanField(),
+            ),
+        )
+
+    def current(self, rules: Rules) -> Self:
+        """Only the snapshots that are current under ``rules``."""
+        return self.with_is_current(rules).filter(is_current=True)
+
+
 class ProgressionSnapshot(models.Model):
     """The patient's stored progression result (``PatientProgression.to_dict()`` with track
     keys resolved to database ids), with the rules used and the data version it reflects.
@@ -93,6 +120,8 @@ class ProgressionSnapshot(models.Model):
     result = models.JSONField(default=dict, blank=True, help_text="series and tracks")
     rules = models.JSONField(default=dict, blank=True)
     computed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ProgressionSnapshotQuerySet.as_manager()
 
     class Meta:
         constraints = [

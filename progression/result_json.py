@@ -20,9 +20,15 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from patients.cohort import NO_RADIOGRAPH
-from patients.progression import PatientProgression, Rules, SeriesResult, Timepoint
-from patients.progression_results import round_mm, round_years
+from progression.engine.cohort import NO_RADIOGRAPH
+from progression.engine.results import (
+    PatientProgression,
+    SeriesResult,
+    Timepoint,
+    round_mm,
+    round_years,
+)
+from progression.engine.rules import Rules
 
 FORMAT = 2
 SERIES_COLUMNS = (
@@ -173,7 +179,7 @@ def detail_json(
 
 
 def series_from_json(series: list[list[Any]] | None) -> list[SeriesResult]:
-    """Stored series rows back as engine objects, for :mod:`patients.cohort` (values as
+    """Stored series rows back as engine objects, for :mod:`progression.engine.cohort` (values as
     rounded)."""
     results = []
     for row in series or []:

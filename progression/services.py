@@ -1,7 +1,7 @@
 """Progression services: compute, recompute and store, mark dirty, sweep, cohort jobs.
 
 Every interface (the API, the Celery tasks, the command line, the data-entry services) calls
-these; they call the pure engine (:func:`patients.progression.compute_progression`). The
+these; they call the pure engine (:func:`progression.engine.grading.compute_progression`). The
 concurrency protocol, per patient:
 
 1. a writer bumps ``ProgressionState.data_version`` in its own transaction
@@ -28,24 +28,20 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from patients.models import Patient
-from patients.progression import PatientProgression, Rules, compute_progression
 from progression import enqueue
 from progression.assignments import engine_writes, persist_assignments
 from progression.bulk_sql import update_from_values
+from progression.engine.grading import compute_progression
+from progression.engine.results import PatientProgression
+from progression.engine.rules import Rules
 from progression.loading import PatientInputs, load_inputs
 from progression.models import ProgressionSnapshot, ProgressionState
+from progression.registry_rules import registry_rules, rules_with
 from progression.result_json import detail_json, engine_track_ids, status_value, stored_result
-from progression.rules import registry_rules, rules_with
 
 RuleInput = Mapping[str, object] | Rules | None
 SNAPSHOT_FIELDS = ["data_version", "status", "result", "rules", "computed_at"]
-LOCKED_FIELDS = (
-    "pk",
-    "data_version",
-    "rules",
-    "computed_at",
-    "patient__progression_state__data_version",
-)
+LOCKED_FIELDS = ("pk", "patient__progression_state__data_version", "is_current")
 SWEEP_BATCHES = 50  # batches a single sweep queues at most; the next sweep does the rest
 
 
@@ -117,16 +113,14 @@ def progression_recompute_many(
         locked = (
             ProgressionSnapshot.objects.select_for_update(of=("self",))
             .filter(pk__any_of=existing)
+            .with_is_current(resolved)
             .order_by("pk")
             .values_list(*LOCKED_FIELDS)
         )
         versions: dict[int, int] = {}
         todo = []
-        for pk, stored_version, stored_rules, computed_at, version in locked:
-            versions[pk] = version = version or 0  # no state row: never marked
-            current = (
-                computed_at is not None and stored_version >= version and stored_rules == rules_json
-            )
+        for pk, version, current in locked:
+            versions[pk] = version or 0  # no state row: never marked
             if force or not current:
                 todo.append(pk)
         outcome.unchanged = sorted(set(versions) - set(todo))
@@ -249,8 +243,6 @@ def progression_mark_dirty(*, patient_id: int, create_state: bool = True) -> Non
 def progression_sweep(*, limit: int | None = None) -> dict[str, int]:
     """Queue every patient whose data changed since its snapshot (and patients never computed),
     in batches. Run by celery beat (cohort jobs that stopped: :mod:`registry.job_sweep`)."""
-    from progression.tasks import recompute_patients
-
     batch = settings.REGISTRY_PROGRESSION_BATCH_SIZE
     limit = limit or batch * SWEEP_BATCHES
     now = timezone.now()
@@ -270,7 +262,7 @@ def progression_sweep(*, limit: int | None = None) -> dict[str, int]:
     queued = 0
     for start in range(0, len(claimed), batch):
         chunk = claimed[start : start + batch]
-        if not enqueue.send(recompute_patients, (chunk,), claimed=chunk):
+        if not enqueue.send("progression.tasks.recompute_patients", (chunk,), claimed=chunk):
             rest = claimed[start:]
             ProgressionState.objects.filter(pk__in=rest).update(recompute_pending=False)
             break
@@ -286,18 +278,18 @@ def progression_detail(*, patient_id: int, rules: RuleInput = None) -> dict[str,
     wanted = rules_with(rules)
     if wanted != registry:
         return _computed_now(progression_compute(patient_id=patient_id, rules=wanted), wanted)
-    snapshot = ProgressionSnapshot.objects.filter(pk=patient_id, computed_at__isnull=False).first()
+    snapshots = ProgressionSnapshot.objects.filter(pk=patient_id).with_is_current(registry)
+    snapshot = snapshots.filter(computed_at__isnull=False).first()
     if snapshot is None:
         if progression_recompute(patient_id=patient_id) == "missing":
             raise Patient.DoesNotExist(f"patient {patient_id} does not exist")
-        snapshot = ProgressionSnapshot.objects.filter(pk=patient_id).first()
+        snapshot = snapshots.first()
         if snapshot is None or snapshot.computed_at is None:  # refused or superseded
             return _computed_now(progression_compute(patient_id=patient_id), registry)
-    version = _versions([patient_id]).get(patient_id, 0)
     return detail_json(
         status=snapshot.status,
         computed_at=snapshot.computed_at,
-        stale=version > snapshot.data_version or snapshot.rules != registry.as_dict(),
+        stale=not snapshot.is_current,
         rules=snapshot.rules,
         result=snapshot.result,
     )

@@ -15,6 +15,7 @@ from typing import Any
 
 from celery import Task
 from django.db import transaction
+from django.utils.module_loading import import_string
 from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -27,8 +28,14 @@ BROKER_ERRORS = (KombuOperationalError, RedisConnectionError, RedisTimeoutError,
 BROKER_DOWN = "Broker unreachable: %s not queued, left to the sweep (%s)"
 
 
+def task_of(task: Task | str) -> Task:
+    """A task, or the dotted path of one. Services name the tasks they queue and never import
+    them: tasks import services, not the other way (docs/ARCHITECTURE.md, import-linter)."""
+    return import_string(task) if isinstance(task, str) else task
+
+
 def enqueue(
-    task: Task,
+    task: Task | str,
     args: tuple[Any, ...],
     *,
     countdown: float | None = None,
@@ -38,6 +45,7 @@ def enqueue(
     name (never its arguments: they may identify a patient), call ``on_failure`` (release a
     claim so that the sweep takes the work) and return False. Without a broker (eager mode) the
     task runs here, in-process."""
+    task = task_of(task)
     try:
         if task.app.conf.task_always_eager:
             task.apply_async(args)
@@ -52,7 +60,7 @@ def enqueue(
 
 
 def enqueue_after_commit(
-    task: Task,
+    task: Task | str,
     args: tuple[Any, ...],
     *,
     countdown: float | None = None,

@@ -58,7 +58,7 @@ def jobs_sweep(*, now: datetime | None = None) -> dict[str, int]:
             else:  # pending: its message was lost; queued again at most once per bound
                 lost = kind.objects.filter(silent_since(bound), pk=job_id, status=Status.PENDING)
                 if lost.update(heartbeat_at=now):
-                    counts["requeued"] += enqueue(import_string(kind.task), (job_id,))
+                    counts["requeued"] += enqueue(kind.task, (job_id,))
         counts["scratch_removed"] += remove_dead_scratch(kind, bound)
     return {key: counts[key] for key in ("requeued", "failed", "scratch_removed")}
 
@@ -82,7 +82,7 @@ def _take_back(kind: type[Job], job_id: int, attempts: int, bound: datetime) -> 
     if last:
         import_string(kind.fail)(job_id=job_id, error=error)  # what else failing means (parts)
         return "failed"
-    return "requeued" if enqueue(import_string(kind.task), (job_id,)) else "not_sent"
+    return "requeued" if enqueue(kind.task, (job_id,)) else "not_sent"
 
 
 def remove_dead_scratch(kind: type[Job], bound: datetime) -> int:

@@ -40,7 +40,7 @@ def is_outage(error: BaseException) -> bool:
 
 def outage_response(request) -> HttpResponse:
     """The JSON error shape under ``/api/``, the clinic's friendly page elsewhere; both 503."""
-    from api.errors import json_error
+    from api.exception_handler import json_error
 
     if request.path.startswith("/api/"):
         response = json_error(503, "service_unavailable", SERVICE_UNAVAILABLE)

@@ -27,5 +27,5 @@ urlpatterns = [
     path("", include("clinic.urls")),
 ]
 
-handler404 = "api.http_errors.not_found"
-handler500 = "api.http_errors.server_error"
+handler404 = "api.django_errors.not_found"
+handler500 = "api.django_errors.server_error"

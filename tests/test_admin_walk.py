@@ -23,7 +23,7 @@ from django.urls import NoReverseMatch, reverse
 from accounts.access import center_path_of
 from accounts.models import Membership
 from accounts.services import token_create, user_add
-from imaging import ingest
+from imaging.dicom import ingest
 from imaging.models import RadiographicFinding
 from patients.models import CalcinosisTreatment, Patient, SubtypeAssessment
 from patients.services import patient_delete

@@ -93,7 +93,7 @@ def _same_shape(route: str, schema_path: str) -> bool:
 
 @pytest.fixture
 def clinic_world(center, other_center, settings, tmp_path):
-    from imaging import ingest
+    from imaging.dicom import ingest
     from tests.imaging.dicom_factory import make_dx, to_bytes
 
     settings.MEDIA_ROOT = str(tmp_path)

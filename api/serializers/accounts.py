@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from accounts import research_fields as research
 from accounts import services
 from accounts.access import Action, access_of, users_administered
 from accounts.models import Center, Membership
-from api import research_fields as research
 from api.serializers.base import RegistryModelSerializer, ResearchFieldsMixin, StrictMixin
 
 NOT_YOUR_CENTER = "Unknown center, or not one you administer."

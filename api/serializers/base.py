@@ -32,8 +32,10 @@ def is_research(serializer: serializers.BaseSerializer) -> bool:
 
 
 class ResearchFieldsMixin:
-    """For a researcher, only the fields of ``research_fields`` (an allow-list of
-    :mod:`api.research_fields`); a serializer that names none shows a researcher nothing."""
+    # For a researcher, only the fields of ``research_fields`` (an allow-list of
+    # accounts.research_fields); a serializer that names none shows a researcher nothing.
+    # A comment, not a docstring: drf-spectacular would publish it as the description of
+    # every serializer that inherits it.
 
     research_fields: frozenset[str] = frozenset()
 
@@ -47,8 +49,9 @@ class ResearchFieldsMixin:
 
 
 class StrictMixin:
-    """Refuse input keys the serializer does not know (typos must not be silently dropped).
-    Read-only fields are known, so what a read returns can be written back (round-trip)."""
+    # Refuse input keys the serializer does not know (typos must not be silently dropped).
+    # Read-only fields are known, so what a read returns can be written back (round-trip).
+    # A comment, not a docstring: drf-spectacular publishes an inherited docstring.
 
     def to_internal_value(self, data):
         if not isinstance(data, Mapping):

@@ -8,8 +8,8 @@ from rest_framework import serializers
 from accounts.models import Center
 from api.scoping import ScopedPrimaryKeyRelatedField
 from api.serializers.base import StrictSerializer
-from imaging.burned_in import VERDICTS
 from imaging.choices import BodyRegion, Laterality, View
+from imaging.dicom.burned_in import VERDICTS
 from imaging.models import DicomInstance
 from patients.models import Patient
 

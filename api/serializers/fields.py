@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -81,14 +80,3 @@ class AxisField(serializers.JSONField):
             raise serializers.ValidationError(str(exc), code="invalid") from exc
         return [list(start), list(end)]
 
-
-@extend_schema_field(OpenApiTypes.FLOAT)
-class RoundedFloatField(serializers.ReadOnlyField):
-    """A computed number shown with a fixed number of decimals."""
-
-    def __init__(self, digits: int = 2, **kwargs):
-        self.digits = digits
-        super().__init__(**kwargs)
-
-    def to_representation(self, value):
-        return None if value is None else round(value, self.digits)

@@ -6,9 +6,9 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts import research_fields as research
 from accounts.access import Action, access_of, only_center
 from accounts.models import Center
-from api import research_fields as research
 from api.serializers.base import (
     RegistryModelSerializer,
     ResearchFieldsMixin,

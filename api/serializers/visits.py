@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api import research_fields as research
+from accounts import research_fields as research
 from api.scoping import ScopedPrimaryKeyRelatedField
 from api.serializers.base import RegistryModelSerializer
 from patients.models import CalcinosisTreatment, Patient, Visit

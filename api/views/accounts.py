@@ -5,8 +5,8 @@ from __future__ import annotations
 from rest_framework import viewsets
 
 from accounts.access import Action
+from accounts.filtersets import CenterFilterSet
 from accounts.models import Center, Membership
-from api.filters import CenterFilterSet
 from api.permissions import CenterAdminOnly, RegistryPermission
 from api.serializers.accounts import CenterSerializer, MembershipSerializer
 from api.views.base import RegistryViewSet

@@ -1,5 +1,8 @@
-"""The viewset every clinical resource uses: center scoping, ETag / If-Match, Idempotency-Key,
-and the audit history of each record."""
+"""The viewset every clinical resource uses, composed of named mixins: center scoping
+(:class:`RestrictedQuerysetMixin`), ETags (:class:`EtagMixin`), Idempotency-Key on create
+(:class:`IdempotentCreateMixin`), If-Match on update and delete (:class:`IfMatchUpdateMixin`) and
+the audit history of each record (:class:`HistoryMixin`). Nested create-only viewsets
+(``/patients/{id}/visits/``) take the create mixin alone."""
 
 from __future__ import annotations
 
@@ -37,13 +40,9 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 HISTORY_LIMIT = 500
 
 
-@extend_schema(parameters=[IF_MATCH], methods=["PUT", "PATCH", "DELETE"])
-@extend_schema(parameters=[IDEMPOTENCY_KEY], methods=["POST"])
-class RegistryViewSet(viewsets.ModelViewSet):
-    """CRUD on one model, limited by the one access rule (the model's ``access_center_path``)."""
-
-    permission_classes = [RegistryPermission]
-    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+class RestrictedQuerysetMixin:
+    """Rows limited by the one access rule (the model's ``access_center_path``) for the request's
+    action; a viewset narrows or prefetches in :meth:`base_queryset`."""
 
     def base_queryset(self):
         return self.queryset.all()
@@ -53,23 +52,33 @@ class RegistryViewSet(viewsets.ModelViewSet):
             self.base_queryset(), self.request.user, Action.for_method(self.request.method)
         )
 
-    def _with_etag(self, response: Response, instance) -> Response:
+
+class EtagMixin:
+    """A response carrying one record carries its ETag (the If-Match of the next write)."""
+
+    def with_etag(self, response: Response, instance) -> Response:
         response["ETag"] = etag_for(instance)
         return response
 
-    def retrieve(self, request, *args, **kwargs):
-        instance = self.get_object()
-        return self._with_etag(Response(self.get_serializer(instance).data), instance)
+
+class IdempotentCreateMixin(EtagMixin):
+    """POST with an Idempotency-Key: a retry with the same key and body returns the first
+    response instead of creating a second record."""
 
     def create(self, request, *args, **kwargs):
-        return idempotent(request, lambda: self._create(request))
+        return idempotent(request, lambda: self.create_once(request))
 
-    def _create(self, request) -> Response:
+    def create_once(self, request) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         self.perform_create(serializer)
         response = Response(serializer.data, status=status.HTTP_201_CREATED)
-        return self._with_etag(response, serializer.instance)
+        return self.with_etag(response, serializer.instance)
+
+
+class IfMatchUpdateMixin(EtagMixin):
+    """PUT, PATCH and DELETE on a locked row, refused with 412 when If-Match names an older
+    version."""
 
     def get_locked_object(self):
         """The object (scoped: 404 for other centers), its row locked for the rest of the
@@ -90,13 +99,17 @@ class RegistryViewSet(viewsets.ModelViewSet):
         serializer = self.get_serializer(instance, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         self.perform_update(serializer)
-        return self._with_etag(Response(serializer.data), serializer.instance)
+        return self.with_etag(Response(serializer.data), serializer.instance)
 
     @transaction.atomic
     def destroy(self, request, *args, **kwargs):
         instance = self.get_locked_object()
         self.perform_destroy(instance)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class HistoryMixin:
+    """``{id}/history/``: the record's audit trail (clinical roles only)."""
 
     @extend_schema(
         responses=HistoryEntrySerializer(many=True),
@@ -120,3 +133,22 @@ class RegistryViewSet(viewsets.ModelViewSet):
         }
         serializer = HistoryEntrySerializer(records, many=True, context={"previous": previous})
         return Response(serializer.data)
+
+
+@extend_schema(parameters=[IF_MATCH], methods=["PUT", "PATCH", "DELETE"])
+@extend_schema(parameters=[IDEMPOTENCY_KEY], methods=["POST"])
+class RegistryViewSet(
+    RestrictedQuerysetMixin,
+    IdempotentCreateMixin,
+    IfMatchUpdateMixin,
+    HistoryMixin,
+    viewsets.ModelViewSet,
+):
+    """CRUD on one model, limited by the one access rule (the model's ``access_center_path``)."""
+
+    permission_classes = [RegistryPermission]
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        return self.with_etag(Response(self.get_serializer(instance).data), instance)

@@ -1,10 +1,11 @@
 """DICOM over HTTP: upload, the de-identified file and its previews, the unmatched queue.
 
 Uploads are held in memory only (InMemoryDicomUploadHandler): Django's default handlers write
-any file over 2.5 MB to a temporary file, and an upload is identifiable until imaging.ingest has
-de-identified it. Files and previews follow the radiograph's access rules (clinicians of its
-center; researchers read-only; another center's radiograph is 404); researchers get the pixels
-only of images released by the burned-in text rule (DicomInstance.research_visible).
+any file over 2.5 MB to a temporary file, and an upload is identifiable until
+imaging.dicom.ingest has de-identified it. Files and previews follow the radiograph's access
+rules (clinicians of its center; researchers read-only; another center's radiograph is 404);
+researchers get the pixels only of images released by the burned-in text rule
+(DicomInstance.research_visible).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import Action, access_of, only_center
-from api.errors import PayloadTooLarge
+from api.exception_handler import PayloadTooLarge
 from api.permissions import ClinicalOnly, RegistryPermission
 from api.serializers.dicom import (
     BurnedInReviewSerializer,
@@ -42,9 +43,9 @@ from api.serializers.dicom import (
     UnmatchedAssignSerializer,
     UnmatchedInstanceSerializer,
 )
-from imaging import ingest, unmatched
-from imaging.burned_in import dicom_burned_in_review
-from imaging.dicom_previews import preview_batch
+from imaging.dicom import ingest, unmatched
+from imaging.dicom.burned_in import dicom_burned_in_review
+from imaging.dicom.previews import preview_batch
 from imaging.models import DicomInstance, Radiograph
 
 FILE_TOO_LARGE = "{name} is larger than REGISTRY_DICOM_MAX_FILE_MB ({limit} MB): send it alone."

@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import access_of, restrict_owned
-from api.errors import PayloadTooLarge
+from api.exception_handler import PayloadTooLarge
 from api.idempotency import idempotent
 from api.schema import ERROR_BODY
 from api.serializers.exports import (

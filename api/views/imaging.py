@@ -6,7 +6,6 @@ from django.db.models import Count
 from rest_framework import mixins, viewsets
 from rest_framework.generics import get_object_or_404
 
-from api.filters import FindingFilterSet, LesionFilterSet, LesionTrackFilterSet, RadiographFilterSet
 from api.permissions import RegistryPermission
 from api.serializers.imaging import (
     FindingSerializer,
@@ -15,7 +14,13 @@ from api.serializers.imaging import (
     NestedLesionSerializer,
     RadiographSerializer,
 )
-from api.views.base import RegistryViewSet
+from api.views.base import IdempotentCreateMixin, RegistryViewSet
+from imaging.filtersets import (
+    FindingFilterSet,
+    LesionFilterSet,
+    LesionTrackFilterSet,
+    RadiographFilterSet,
+)
 from imaging.models import CalcinosisLesion, LesionTrack, Radiograph, RadiographicFinding
 
 
@@ -46,7 +51,7 @@ class LesionViewSet(RegistryViewSet):
 
 
 class RadiographLesionViewSet(
-    mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    IdempotentCreateMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     """``/radiographs/{radiograph_id}/lesions/``; another center's radiograph is 404."""
 
@@ -71,10 +76,7 @@ class RadiographLesionViewSet(
 
     def create(self, request, *args, **kwargs):
         self.get_radiograph()
-        return RegistryViewSet.create(self, request, *args, **kwargs)
-
-    _create = RegistryViewSet._create
-    _with_etag = RegistryViewSet._with_etag
+        return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         serializer.save(radiograph=self.get_radiograph())

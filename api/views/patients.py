@@ -8,11 +8,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework.generics import get_object_or_404
 
-from api.filters import PatientFilterSet, TreatmentFilterSet, VisitFilterSet
 from api.permissions import RegistryPermission
 from api.serializers.patients import PatientDetailSerializer, PatientSerializer
 from api.serializers.visits import NestedVisitSerializer, TreatmentSerializer, VisitSerializer
-from api.views.base import RegistryViewSet
+from api.views.base import IdempotentCreateMixin, RegistryViewSet
+from patients.filtersets import PatientFilterSet, TreatmentFilterSet, VisitFilterSet
 from patients.models import CalcinosisTreatment, Patient, Visit
 from patients.services import patient_delete
 
@@ -75,7 +75,9 @@ class TreatmentViewSet(RegistryViewSet):
     ordering_fields = ["started_on", "stopped_on"]
 
 
-class PatientVisitViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class PatientVisitViewSet(
+    IdempotentCreateMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     """``/patients/{patient_id}/visits/``: a patient's visits; another center's patient is 404."""
 
     serializer_class = NestedVisitSerializer
@@ -98,10 +100,7 @@ class PatientVisitViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewse
 
     def create(self, request, *args, **kwargs):
         self.get_patient()
-        return RegistryViewSet.create(self, request, *args, **kwargs)
-
-    _create = RegistryViewSet._create
-    _with_etag = RegistryViewSet._with_etag
+        return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         serializer.save(patient=self.get_patient())

@@ -11,8 +11,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from accounts.access import access_of, restrict_owned
-from api.filtering import refuse_for_research
-from api.filters import PatientFilterSet
+from api.filter_backends import refuse_for_research, research_filters
 from api.idempotency import idempotent
 from api.permissions import RegistryPermission
 from api.serializers.progression import (
@@ -20,11 +19,12 @@ from api.serializers.progression import (
     ProgressionSerializer,
     RecomputeJobSerializer,
 )
+from patients.filtersets import PatientFilterSet
 from patients.models import Patient
-from patients.progression import RULE_KEYS, Rules
 from progression.charts import kaplan_meier_chart_svg, progression_chart_svg
 from progression.cohort_jobs import cohort_recompute_start
 from progression.cohort_summary import cohort_progression_summary, cohort_summary_suppressed
+from progression.engine.rules import RULE_KEYS, Rules
 from progression.models import RecomputeJob
 from progression.services import progression_detail
 
@@ -101,7 +101,7 @@ class CohortProgressionViewSet(viewsets.ViewSet):
         params = request.query_params.copy()
         params.pop("band_width_years", None)
         if access_of(request.user).research:
-            refuse_for_research(set(params) - PatientFilterSet.research_filters)
+            refuse_for_research(set(params) - research_filters(PatientFilterSet))
         filterset = PatientFilterSet(params, queryset=patients, request=request)
         if not filterset.is_valid():
             raise exceptions.ValidationError(filterset.errors)

@@ -11,10 +11,10 @@ from django.utils.safestring import mark_safe
 
 from accounts.access import Action, restrict
 from accounts.models import Center
-from api.filters import PatientFilterSet
 from clinic.access import clinical_required, patient_or_404, patients_for
 from clinic.forms import PatientForm
 from patients.choices import AUTOANTIBODIES, SscSubtype
+from patients.filtersets import PatientFilterSet
 from patients.services import patient_save
 from progression.charts import progression_chart_svg
 from progression.models import SnapshotStatus

@@ -9,8 +9,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import Action, get_restricted_or_404
 from clinic.access import clinical_required, patients_for
-from imaging.burned_in import VERDICTS, dicom_burned_in_review
 from imaging.choices import APPROXIMATE_SPACING, Morphology, Segment, Tissue
+from imaging.dicom.burned_in import VERDICTS, dicom_burned_in_review
 from imaging.models import DicomInstance, LesionTrack, Radiograph
 
 REVIEWED = "Burned-in text review saved: {verdict}."
@@ -25,7 +25,7 @@ def radiograph_viewer(request, pk: int):
     )
     instance = getattr(radiograph, "dicom_instance", None)
     has_image = instance is not None and instance.preview_status == "ready"
-    # (0028,0301) not an explicit NO: the pixels need a clinician's look (imaging.burned_in)
+    # (0028,0301) not an explicit NO: the pixels need a clinician's look (imaging.dicom.burned_in)
     needs_review = instance is not None and instance.burned_in_annotation is not False
     lesions = list(radiograph.lesions.select_related("track").order_by("id"))
     sides = ["left", "right"] if radiograph.laterality == "bilateral" else [radiograph.laterality]
@@ -76,7 +76,7 @@ def radiograph_viewer(request, pk: int):
 @require_POST
 @clinical_required
 def radiograph_burned_in_review(request, pk: int):
-    """The clinic's form for imaging.burned_in: the radiograph's center's clinicians only."""
+    """The clinic's form for imaging.dicom.burned_in: the radiograph's center's clinicians only."""
     radiograph = get_restricted_or_404(Radiograph.objects.all(), request.user, Action.CHANGE, pk=pk)
     instance = DicomInstance.objects.filter(radiograph=radiograph).first()
     try:

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import Action
 from clinic.access import clinical_required, patients_for
+from imaging.dicom.unmatched import unmatched_assign
 from imaging.models import DicomInstance
-from imaging.unmatched import unmatched_assign
 
 
 def _queue(user):

@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 from accounts.models import Center
 from accounts.restricted import RestrictedQuerySet
 from imaging.choices import Laterality, SpacingSource, View
-from imaging.dicom_storage import dicom_storage
+from imaging.dicom.storage import dicom_storage
 from imaging.models.radiographs import Radiograph
 from patients.models import Patient
 from registry.audit import AuditedHistory
@@ -25,8 +25,8 @@ class DicomInstance(models.Model):
     """One received DICOM image (PS3.10 file), de-identified before it was stored.
 
     The file and every field here come from the de-identified dataset (PS3.15 Annex E Basic
-    Profile with Retain Full Dates, imaging.deidentify): UIDs are the mapped ones. The original
-    (0010,0020) Patient ID and (0010,0021) Issuer of Patient ID are kept only as
+    Profile with Retain Full Dates, imaging.dicom.deidentify): UIDs are the mapped ones. The
+    original (0010,0020) Patient ID and (0010,0021) Issuer of Patient ID are kept only as
     ``source_patient_key``, a keyed hash, so the unmatched queue shows dates, modality, body part,
     side and view but never an identifier; a clinician assigns an image by choosing the patient.
     ``center`` is the center that received it (the queue's owner), the patient is one of its own.
@@ -95,10 +95,10 @@ class DicomInstance(models.Model):
         related_name="+",
     )
     assigned_at = models.DateTimeField(null=True, blank=True)
-    # HMAC of center + original issuer + Patient ID (imaging.dicom_keys); "" without a Patient ID.
+    # HMAC of center + original issuer + Patient ID (imaging.dicom.keys); "" without a Patient ID.
     source_patient_key = models.CharField(max_length=64, blank=True, default="", db_index=True)
 
-    # The de-identified Part 10 file, named by its SHA-256 (imaging.dicom_storage).
+    # The de-identified Part 10 file, named by its SHA-256 (imaging.dicom.storage).
     file = models.FileField(storage=dicom_storage, max_length=200)
     sha256 = models.CharField(max_length=64, db_index=True)
     size_bytes = models.PositiveBigIntegerField()

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "accounts",
     "patients",
     "imaging",
+    "demo",
     "progression",
     "exports",
     "api",
@@ -45,8 +46,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "registry.security_headers.SecurityHeadersMiddleware",
-    "api.http_errors.ApiBodyLimitMiddleware",
-    "api.http_errors.ApiNotFoundMiddleware",
+    "api.django_errors.ApiBodyLimitMiddleware",
+    "api.django_errors.ApiNotFoundMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -156,8 +157,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.RegistryPermission"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.RegistryCursorPagination",
     "DEFAULT_FILTER_BACKENDS": [
-        "api.filtering.StrictFilterBackend",
-        "api.filtering.StableOrderingFilter",
+        "api.filter_backends.StrictFilterBackend",
+        "api.filter_backends.StableOrderingFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -170,7 +171,7 @@ REST_FRAMEWORK = {
         "user": env("REGISTRY_THROTTLE_USER", default="1200/min"),
     },
     "DEFAULT_SCHEMA_CLASS": "api.schema.RegistryAutoSchema",
-    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "api.exception_handler.exception_handler",
     "COERCE_DECIMAL_TO_STRING": False,
     "DATE_INPUT_FORMATS": ["iso-8601"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -203,6 +204,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.strict_request_bodies",
+        "api.schema.enum_bounds_dropped",
     ],
 }
 REGISTRY_API_MAX_BODY_BYTES = env.int("REGISTRY_API_MAX_BODY_BYTES", default=1_000_000)
@@ -276,20 +278,20 @@ REGISTRY_MAX_LESION_DIAMETER_MM = {
     "other": 300,
 }
 
-# --- DICOM ingest (imaging.ingest, import_dicom, dicom_scp) ----------------------------------
-# Key of the de-identified UID mapping and of the source-patient fingerprint (imaging.dicom_keys).
+# --- DICOM ingest (imaging.dicom.ingest, import_dicom, dicom_scp) --------------------------------
+# Key of the de-identified UID mapping and of the source-patient fingerprint (imaging.dicom.keys).
 # Empty: derived from SECRET_KEY (local only; production requires it, it must never change).
 REGISTRY_DICOM_UID_KEY = env("REGISTRY_DICOM_UID_KEY", default="")
 # STORAGES alias holding the de-identified files and previews ("default": MEDIA_ROOT).
 REGISTRY_DICOM_STORAGE = env("REGISTRY_DICOM_STORAGE", default="default")
 REGISTRY_DICOM_MAX_FILE_MB = env.int("REGISTRY_DICOM_MAX_FILE_MB", default=100)
 REGISTRY_DICOM_MAX_FILES = env.int("REGISTRY_DICOM_MAX_FILES", default=50)
-# Limits on what one file may cost, checked before decoding (imaging.dicom_limits, docs/security.md)
+# Limits on what one file may cost, checked before decoding (imaging.dicom.limits, docs/security.md)
 REGISTRY_DICOM_MAX_PIXEL_DATA_MB = env.int("REGISTRY_DICOM_MAX_PIXEL_DATA_MB", default=256)
 REGISTRY_DICOM_MAX_INFLATED_MB = env.int("REGISTRY_DICOM_MAX_INFLATED_MB", default=256)
 REGISTRY_DICOM_MAX_ELEMENTS = env.int("REGISTRY_DICOM_MAX_ELEMENTS", default=20000)
 REGISTRY_DICOM_MAX_DEPTH = env.int("REGISTRY_DICOM_MAX_DEPTH", default=16)
-# Compressed frames are decoded in a child process with this memory and time (decode_sandbox)
+# Compressed frames are decoded in a child process with this memory and time (imaging.dicom.sandbox)
 REGISTRY_DICOM_DECODE_MEMORY_MB = env.int("REGISTRY_DICOM_DECODE_MEMORY_MB", default=1024)
 REGISTRY_DICOM_DECODE_TIMEOUT_S = env.float("REGISTRY_DICOM_DECODE_TIMEOUT_S", default=30)
 # Calling AE title -> center code of the DICOM receiver, e.g. "PACS1=demo-north,MOD2=demo-lake".
@@ -310,7 +312,7 @@ CELERY_BEAT_SCHEDULE["dicom-previews-sweep"] = {
     "options": {"expires": REGISTRY_DICOM_PREVIEW_SWEEP_SECONDS},
 }
 # Stored files that no row references (a cut between writing a file and inserting its row) are
-# deleted once this old (imaging.orphan_files); the sweep runs hourly.
+# deleted once this old (imaging.dicom.orphans); the sweep runs hourly.
 REGISTRY_DICOM_ORPHAN_GRACE_HOURS = env.float("REGISTRY_DICOM_ORPHAN_GRACE_HOURS", default=24)
 CELERY_BEAT_SCHEDULE["dicom-orphan-files-sweep"] = {
     "task": "imaging.tasks.sweep_orphan_dicom_files",

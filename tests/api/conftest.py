@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from accounts.services import token_create, user_add
 from tests import factories
+from tests.api.role_matrix import World, build_world
 
 
 def client_for(user) -> APIClient:
@@ -40,8 +41,8 @@ def researcher_api(center) -> APIClient:
 
 
 @pytest.fixture
-def teaching_case(center):
-    """The teaching case's baseline: left-hand PA radiograph with spacing 0.1 mm."""
+def teaching_case_patient(center):
+    """The teaching case's patient: demographics and 2013 criteria only, no visit or radiograph."""
     patient = factories.make_patient(
         center,
         local_id="TEACH-1",
@@ -56,3 +57,9 @@ def teaching_case(center):
         diagnosis_date="2013-09-10",
     )
     return patient
+
+
+@pytest.fixture
+def world(db) -> World:
+    """The role walk's records in centers A and B, and a client per role (tests.api.role_matrix)."""
+    return build_world()

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from imaging import ingest
-from imaging.burned_in import NOT_A_VERDICT, dicom_burned_in_review
-from imaging.dicom_previews import dicom_previews_render
+from imaging.dicom import ingest
+from imaging.dicom.burned_in import NOT_A_VERDICT, dicom_burned_in_review
+from imaging.dicom.previews import dicom_previews_render
 from imaging.models import DicomInstance
 from tests import factories
+from tests.api.role_matrix import COVERED_ELSEWHERE, ROLES, schema
 from tests.api.role_users import client_for, role_users
-from tests.api.test_role_matrix import COVERED_ELSEWHERE, ROLES, schema
 from tests.imaging.dicom_factory import PATIENT_ID, SECONDARY_CAPTURE, make_dx, to_bytes
 
 pytestmark = pytest.mark.django_db

@@ -12,11 +12,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from imaging import ingest
-from imaging.dicom_previews import dicom_previews_render
+from imaging.dicom import ingest
+from imaging.dicom.previews import dicom_previews_render
 from tests import factories
+from tests.api.role_matrix import COVERED_ELSEWHERE, ROLES, schema
 from tests.api.role_users import client_for, role_users
-from tests.api.test_role_matrix import COVERED_ELSEWHERE, ROLES, schema
 from tests.imaging.dicom_factory import PATIENT_ID, make_dx, to_bytes
 
 pytestmark = pytest.mark.django_db

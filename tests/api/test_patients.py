@@ -53,10 +53,10 @@ def test_round_trip_accepts_what_a_read_returns(api, center):
     }
 
 
-def test_detail_shows_duration_at_each_visit_and_subtype_history(api, teaching_case):
+def test_detail_shows_duration_at_each_visit_and_subtype_history(api, teaching_case_patient):
     """Onset 2013-03 (taken 2013-03-15) to a visit on 2023-03-15: 3652 days / 365.25 = 10.00."""
-    factories.make_visit(teaching_case, date=date(2023, 3, 15), visit_type="baseline")
-    body = api.get(f"/api/v1/patients/{teaching_case.pk}/").json()
+    factories.make_visit(teaching_case_patient, date=date(2023, 3, 15), visit_type="baseline")
+    body = api.get(f"/api/v1/patients/{teaching_case_patient.pk}/").json()
     assert body["visits"][0]["disease_duration_years"] == round(3652 / 365.25, 2)
     assert body["subtype_history"][0]["subtype"] == "limited_cutaneous"
 

@@ -1,6 +1,6 @@
 """Security review, issue #12, finding 8: every field a researcher receives is on the research
-allow-list (api.research_fields), nested ones included, and no free text, local id or full birth
-date reaches them from any GET of the API."""
+allow-list (accounts.research_fields), nested ones included, and no free text, local id or
+full birth date reaches them from any GET of the API."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 
+from accounts import research_fields as research
 from accounts.services import user_add
-from api import research_fields as research
 from tests import factories
 from tests.api.conftest import client_for
 

@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from accounts.research_fields import NOT_AVAILABLE
 from accounts.services import user_add
 from api.pagination import INVALID_CURSOR
-from api.research_fields import NOT_AVAILABLE
 from progression.cohort_summary import cohort_summary_suppressed
 from tests import factories
 from tests.api.conftest import client_for

@@ -4,7 +4,7 @@ Django's HTML pages, whether DEBUG is on or off."""
 import pytest
 from django.test import override_settings
 
-from api.errors import NOT_FOUND
+from api.exception_handler import NOT_FOUND
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 
+from accounts.research_fields import NOT_AVAILABLE
 from accounts.services import user_add
-from api.research_fields import NOT_AVAILABLE
 from exports.models import ExportJob
 from exports.services import TOO_FEW_PATIENTS, export_run
 from imaging.models import RadiographicFinding

@@ -16,8 +16,8 @@ from django.db import transaction
 from exports import services
 from exports.tasks import run_export
 from tests import factories
+from tests.api.role_matrix import ROLES, schema
 from tests.api.role_users import client_for, role_users
-from tests.api.test_role_matrix import ROLES, schema
 
 pytestmark = pytest.mark.django_db
 

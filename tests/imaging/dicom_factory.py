@@ -29,7 +29,7 @@ from pydicom.uid import (
     RLELossless,
 )
 
-from imaging.dicom_limits import MIB, DicomLimits
+from imaging.dicom.limits import MIB, DicomLimits
 
 # The limits of the default settings (registry/settings/base.py), for tests without settings.
 LIMITS = DicomLimits(

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.services import user_add
-from imaging import ingest
-from imaging.dicom_previews import dicom_previews_render
+from imaging.dicom import ingest
+from imaging.dicom.previews import dicom_previews_render
 from imaging.models import DicomInstance, Radiograph
 from tests import factories
 from tests.imaging.dicom_factory import PATIENT_ID, make_dx, to_bytes

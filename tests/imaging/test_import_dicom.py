@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from pydicom.fileset import FileSet
 
-from imaging.dicom_files import dicom_paths, dicomdir_files
+from imaging.dicom.files import dicom_paths, dicomdir_files
 from imaging.models import DicomInstance, Radiograph
 from tests import factories
 from tests.imaging import dicom_bombs

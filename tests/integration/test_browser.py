@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from imaging.ingest import radiograph_ingest
-from imaging.synthetic import hand_radiograph
+from demo.synthetic import hand_radiograph
+from imaging.dicom.ingest import radiograph_ingest
 from patients.models import Patient, Visit
 from tests.conftest import missing_service
 

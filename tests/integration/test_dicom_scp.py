@@ -18,7 +18,7 @@ import pytest
 from django.db import connection
 from pydicom.uid import JPEG2000Lossless, RLELossless
 
-from imaging import ingest
+from imaging.dicom import ingest
 from imaging.models import DicomInstance, Radiograph
 from tests import factories
 from tests.imaging import dicom_bombs
@@ -64,24 +64,37 @@ def receiver(postgres, tmp_path):
         "REGISTRY_DICOM_CALLING_AE": f"{CALLING}=north",
         "CELERY_BROKER_URL": "",  # previews rendered in-process, so their status can be read
     }
+    log_path = tmp_path / "dicom_scp.log"
+    log = open(log_path, "ab")  # noqa: SIM115 (closed after the receiver stops)
     process = subprocess.Popen(
         [sys.executable, "manage.py", "dicom_scp", "--port", str(port), "--ae-title", CALLED],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        # A file, not a pipe nobody reads: a full pipe would block the receiver's logging.
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
     while dcmtk("echoscu", "-aet", CALLING, "-aec", CALLED, "127.0.0.1", str(port)).returncode:
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            pytest.fail(f"dicom_scp did not start: {process.communicate()[1]}")
+            pytest.fail(f"dicom_scp did not start: {log_path.read_text(errors='replace')}")
         time.sleep(0.2)
-    yield {"port": str(port), "center": center, "process": process, "media": tmp_path / "media"}
+    yield {
+        "port": str(port),
+        "center": center,
+        "process": process,
+        "media": tmp_path / "media",
+        "log": log_path,
+    }
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            pytest.fail(f"dicom_scp ignored SIGTERM:\n{log_path.read_text(errors='replace')}")
+    log.close()
 
 
 def store(port: str, *files: Path, options: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
@@ -223,4 +236,4 @@ def test_sigterm_stops_the_receiver(receiver):
     process = receiver["process"]
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0
-    assert "DICOM receiver stopped." in process.stderr.read()
+    assert "DICOM receiver stopped." in receiver["log"].read_text()

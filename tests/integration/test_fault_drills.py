@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import connection
 
 from accounts.services import token_create, user_add
-from imaging import ingest
+from imaging.dicom import ingest
 from imaging.models import CalcinosisLesion, DicomInstance
 from progression.models import ProgressionSnapshot, ProgressionState
 from progression.tasks import recompute_patient

@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from patients.demo_teaching_case import TEACHING_CASE_LOCAL_ID
+from demo.teaching_case import TEACHING_CASE_LOCAL_ID
 from patients.models import Patient
 
 
@@ -26,7 +26,9 @@ def commit(django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def teaching_case(db) -> Patient:
-    """The teaching case, seeded in bulk like the demo (no service ran: never computed)."""
+    """The whole teaching case as seed_demo writes it: visits, three years of left-hand
+    radiographs with the thumb deposit measured. Seeded in bulk (no service ran: never computed).
+    """
     call_command(
         "seed_demo", "--patients", "0", "--no-users", "--no-progression",
         stdout=StringIO(), stderr=StringIO(),

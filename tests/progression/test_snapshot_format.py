@@ -11,7 +11,8 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
-from patients.progression import LesionIn, RadiographIn, TrackIn, compute_progression
+from progression.engine.grading import compute_progression
+from progression.engine.inputs import LesionIn, RadiographIn, TrackIn
 from progression.models import ProgressionSnapshot, ProgressionState
 from progression.result_json import FORMAT, series_json, stored_result, tracks_json
 from tests import factories

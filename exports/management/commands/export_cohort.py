@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from exports.models import DateMode, Format, Level
 from exports.runner import ExportSpec, export_to_zip
 from exports.services import export_check
-from progression.rules import parse_rule_pairs
+from progression.registry_rules import parse_rule_pairs
 from registry.progress_bar import ProgressBar
 
 

@@ -1,4 +1,4 @@
-"""Run the DICOM C-STORE receiver (imaging.scp) until SIGINT or SIGTERM."""
+"""Run the DICOM C-STORE receiver (imaging.dicom.receiver) until SIGINT or SIGTERM."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from imaging.scp import build_ae, centers_by_calling_ae
+from imaging.dicom.receiver import build_ae, centers_by_calling_ae
 
 
 class Command(BaseCommand):
@@ -53,7 +53,10 @@ class Command(BaseCommand):
             f"(calling AE titles: {callers})"
         )
         try:
-            stop.wait()
+            # Wake every second: the kernel may deliver SIGTERM to a handler thread, and Python
+            # runs the handler only when the main thread wakes (a bare wait() slept through it).
+            while not stop.wait(timeout=1):
+                pass
         finally:
             server.shutdown()
             self.stderr.write("DICOM receiver stopped.")

@@ -10,9 +10,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Center
-from imaging import ingest
-from imaging.dicom_files import dicom_paths
-from imaging.dicom_previews import preview_batch
+from imaging.dicom import ingest
+from imaging.dicom.files import dicom_paths
+from imaging.dicom.previews import preview_batch
 from imaging.models import DicomInstance
 from registry.audit import Source, audit_context
 

@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from patients.models import Patient
 from progression import cohort_jobs, services
 from progression.models import RecomputeJob
-from progression.rules import parse_rule_pairs, rules_with
+from progression.registry_rules import parse_rule_pairs, rules_with
 from registry.audit import Source, audit_context
 from registry.progress_bar import ProgressBar
 
