@@ -20,7 +20,8 @@ from api.views.imaging import (
     RadiographViewSet,
 )
 from api.views.patients import PatientViewSet, PatientVisitViewSet, TreatmentViewSet, VisitViewSet
-from api.views.progression import CohortProgressionViewSet, PatientProgressionViewSet, TaskViewSet
+from api.views.progression import CohortProgressionViewSet, PatientProgressionViewSet
+from api.views.tasks import TaskViewSet
 
 app_name = "api"
 

@@ -10,7 +10,7 @@ from rest_framework import exceptions, status, viewsets
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from accounts.access import access_of, restrict_owned
+from accounts.access import access_of
 from api.filter_backends import refuse_for_research, research_filters
 from api.idempotency import idempotent
 from api.permissions import RegistryPermission
@@ -25,7 +25,6 @@ from progression.charts import kaplan_meier_chart_svg, progression_chart_svg
 from progression.cohort_jobs import cohort_recompute_start
 from progression.cohort_summary import cohort_progression_summary, cohort_summary_suppressed
 from progression.engine.rules import RULE_KEYS, Rules
-from progression.models import RecomputeJob
 from progression.services import progression_detail
 
 RULE_PARAMETERS = [
@@ -163,19 +162,3 @@ class CohortProgressionViewSet(viewsets.ViewSet):
             return Response(RecomputeJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
         return idempotent(request, start)
-
-
-class TaskViewSet(viewsets.ReadOnlyModelViewSet):
-    """``/tasks/{id}/``: a background job's state and progress (done/total)."""
-
-    serializer_class = RecomputeJobSerializer
-    permission_classes = [RegistryPermission]
-    queryset = RecomputeJob.objects.all()
-
-    def get_queryset(self):
-        jobs = self.queryset.all()
-        if self.action == "list":  # a job's parts are readable by id, listed only in its place
-            jobs = jobs.filter(parent__isnull=True)
-        if getattr(self, "swagger_fake_view", False):
-            return jobs
-        return restrict_owned(jobs, self.request.user, "created_by")

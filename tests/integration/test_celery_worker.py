@@ -138,7 +138,11 @@ def test_data_entry_reaches_a_real_worker_and_a_burst_is_one_recomputation(
     )
     assert left_hand(snapshot) == [(15.0, "baseline"), (17.0, "stable"), (19.5, "progression")]
     assert snapshot.status == "progression"
-    assert len(SUCCEEDED.findall(worker.log_path.read_text())) == 1  # one computation in all
+    # The worker logs "succeeded" after the task has written the snapshot: wait for the line.
+    succeeded = wait_for(
+        lambda: SUCCEEDED.findall(worker.log_path.read_text()), timeout=10, what="the log line"
+    )
+    assert len(succeeded) == 1  # one computation in all
     # One edit: 19.5 -> 16.0 mm is +1.0 from 15.0: stable again.
     lesions[2].longest_diameter_mm = 16.0
     edited_at = time.monotonic()
