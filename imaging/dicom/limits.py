@@ -15,6 +15,8 @@ import struct
 import zlib
 from dataclasses import dataclass
 
+from pydicom.datadict import dictionary_VR
+
 IMAGE_TOO_LARGE = "image_too_large"
 INFLATED_TOO_LARGE = "inflated_too_large"
 TOO_MANY_ELEMENTS = "too_many_elements"
@@ -47,6 +49,9 @@ MIB = 1024 * 1024
 _UNDEFINED_LENGTH = 0xFFFFFFFF
 _ITEM, _ITEM_END, _SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
 _PIXEL_DATA = 0x7FE00010
+# the same tags as read by one little-endian "<L": group in the low half
+_ITEM_LE, _SEQUENCE_END_LE = 0xE000FFFE, 0xE0DDFFFE
+_SEQUENCE_END_BYTES = b"\xfe\xff\xdd\xe0"
 # PS3.5 7.1.2: these VRs have a 2-byte reserved field and a 4-byte length in explicit VR.
 LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"UC", b"UN", b"UR", b"UT"})
 _INFLATE_CHUNK = 1 * MIB
@@ -162,17 +167,21 @@ def check_structure(
     """Walk the (little endian) dataset's element tree without decoding a value; raise
     TOO_MANY_ELEMENTS or TOO_DEEPLY_NESTED at the first element over the budget.
 
-    The walk stops quietly where the bytes stop making sense: reading them is pydicom's job
-    (truncation and garbage get their own reasons there); this only bounds what it will parse.
+    The walk follows pydicom's reader (3.0) position for position, so it counts everything
+    pydicom will parse: a value of undefined length ends at the sequence delimiter pydicom finds,
+    a stray tag inside a sequence is an item, as there, and a container of defined length ends
+    where its last element did, not at its stated length. It stops only where the bytes run out
+    (truncation is pydicom's to report); each step moves forward, so the walk is linear.
     """
-    _Walk(memoryview(data), limits).dataset(0, len(data), implicit_vr, 0)
+    data = data if isinstance(data, bytes | bytearray) else bytes(data)
+    _Walk(data, limits).dataset(0, None, len(data), implicit_vr, 0)
 
 
 class _Walk:
     """The element counter shared by every level of one walk."""
 
-    def __init__(self, view: memoryview, limits: DicomLimits) -> None:
-        self.view = view
+    def __init__(self, data: bytes | bytearray, limits: DicomLimits) -> None:
+        self.view = data
         self.limits = limits
         self.count = 0
 
@@ -181,10 +190,12 @@ class _Walk:
         if self.count > self.limits.max_elements:
             raise LimitExceeded(TOO_MANY_ELEMENTS, f"> {self.limits.max_elements}")
 
-    def dataset(self, pos: int, end: int, implicit_vr: bool, depth: int) -> int:
-        """Walk the elements in [pos, end); return where an item delimiter ended it, or end."""
+    def dataset(self, pos: int, end: int | None, limit: int, implicit_vr: bool, depth: int) -> int:
+        """Walk elements from pos until an item delimiter, or pos reaches ``end`` (None: no
+        length), within the bytes pydicom holds (up to ``limit``: the file, or the value of a
+        sequence of defined length); return where pydicom's reader would then stand."""
         view = self.view
-        while pos + 8 <= end:
+        while (end is None or pos < end) and pos + 8 <= limit:
             group, element = struct.unpack_from("<HH", view, pos)
             tag = group << 16 | element
             if tag == _ITEM_END:
@@ -193,60 +204,77 @@ class _Walk:
             if vr is not None and not (vr.isalpha() and vr.isupper()):
                 implicit_vr, vr = True, None  # pydicom switches to implicit VR here as well
             if vr is None or vr in LONG_VRS:
-                if pos + (8 if vr is None else 12) > end:
-                    return end
+                if pos + (8 if vr is None else 12) > limit:
+                    return limit
                 (length,) = struct.unpack_from("<L", view, pos + (4 if vr is None else 8))
                 pos += 8 if vr is None else 12
             else:
                 (length,) = struct.unpack_from("<H", view, pos + 6)
                 pos += 8
             self._counted()
-            if tag == _PIXEL_DATA and length == _UNDEFINED_LENGTH:
-                pos = self.sequence(pos, end, implicit_vr, depth, fragments=True)
-            elif tag != _PIXEL_DATA and self._is_sequence(vr, length, pos, end):
+            if tag != _PIXEL_DATA and self._is_sequence(tag, vr, length, pos, limit):
                 if depth + 1 > self.limits.max_depth:
                     raise LimitExceeded(TOO_DEEPLY_NESTED, f"> {self.limits.max_depth} levels")
                 inner = implicit_vr or vr == b"UN"  # PS3.5 6.2.2: UN sequences are implicit VR
-                stop = end if length == _UNDEFINED_LENGTH else min(end, pos + length)
-                after = self.sequence(pos, stop, inner, depth + 1, fragments=False)
-                pos = after if length == _UNDEFINED_LENGTH else stop
+                if length == _UNDEFINED_LENGTH:
+                    pos = self.sequence(pos, None, limit, inner, depth + 1)
+                else:  # read as raw bytes, parsed on their own when pydicom converts them
+                    value_end = min(limit, pos + length)
+                    self.sequence(pos, value_end, value_end, inner, depth + 1)
+                    pos += length
             elif length == _UNDEFINED_LENGTH:
-                return end  # not a sequence, yet no length: nothing sensible follows
+                after = self._undefined_value_end(pos, limit)
+                if after is None:
+                    return limit  # no delimiter: pydicom reports the truncation
+                pos = after
             else:
                 pos += length
-        return end
+        return pos
 
-    def _is_sequence(self, vr: bytes | None, length: int, pos: int, end: int) -> bool:
-        """SQ, or a value whose VR we cannot see (implicit, UN) that pydicom may read as one:
-        undefined length, or starting with an item tag (pydicom looks the tag up as SQ)."""
-        if vr == b"SQ":
+    def _is_sequence(self, tag: int, vr: bytes | None, length: int, pos: int, limit: int) -> bool:
+        """Whether pydicom reads the value as a sequence: SQ; UN of undefined length (PS3.5
+        6.2.2); implicit VR of undefined length whose dictionary VR is SQ, or, for a tag outside
+        the dictionary, that starts with an item tag; and (when pydicom converts it) an implicit
+        or UN value of defined length that starts with an item tag."""
+        if vr == b"SQ" or (vr == b"UN" and length == _UNDEFINED_LENGTH):
             return True
         if vr not in (None, b"UN"):
             return False
         if length == _UNDEFINED_LENGTH:
-            return True
-        return pos + 4 <= end and struct.unpack_from("<L", self.view, pos)[0] == 0xE000FFFE
+            try:
+                return dictionary_VR(tag) == "SQ"
+            except KeyError:
+                pass
+        return pos + 4 <= limit and struct.unpack_from("<L", self.view, pos)[0] == _ITEM_LE
 
-    def sequence(
-        self, pos: int, end: int, implicit_vr: bool, depth: int, *, fragments: bool
-    ) -> int:
-        """Walk the items in [pos, end) up to the sequence delimiter; return the position after."""
-        view = self.view
-        while pos + 8 <= end:
-            group, element, length = struct.unpack_from("<HHL", view, pos)
-            tag = group << 16 | element
-            pos += 8
-            if tag == _SEQUENCE_END:
-                return pos
-            if tag != _ITEM:
-                return end
+    def _undefined_value_end(self, pos: int, limit: int) -> int | None:
+        """Where pydicom's read_undefined_length_value leaves a value of undefined length that is
+        not a sequence: after the sequence delimiter that ends it read as fragments (PS3.5 A.4),
+        else after the first sequence delimiter tag in its bytes; None when there is none.
+        Every fragment tried counts, so a value re-walked from many places stays bounded."""
+        view, start = self.view, pos
+        while pos + 4 <= limit:
+            (tag,) = struct.unpack_from("<L", view, pos)
+            if tag == _SEQUENCE_END_LE:
+                return pos + 8
+            if tag != _ITEM_LE or pos + 8 > limit:
+                break
             self._counted()
-            if fragments or length != _UNDEFINED_LENGTH:
-                if length == _UNDEFINED_LENGTH:
-                    return end
-                if not fragments:
-                    self.dataset(pos, min(end, pos + length), implicit_vr, depth)
-                pos += length
-            else:
-                pos = self.dataset(pos, end, implicit_vr, depth)
-        return end
+            pos += 8 + struct.unpack_from("<L", view, pos + 4)[0]
+        found = view.find(_SEQUENCE_END_BYTES, start, limit)
+        return None if found < 0 else found + 8
+
+    def sequence(self, pos: int, end: int | None, limit: int, implicit_vr: bool, depth: int) -> int:
+        """Walk items from pos until the sequence delimiter, or pos reaches ``end`` (None: no
+        length), within ``limit``; return where pydicom's reader would then stand. Like pydicom,
+        any other tag is read as an item header (tag, length) too: never a stop."""
+        view = self.view
+        while (end is None or pos < end) and pos + 8 <= limit:
+            group, element, length = struct.unpack_from("<HHL", view, pos)
+            pos += 8
+            if group << 16 | element == _SEQUENCE_END:
+                return pos
+            self._counted()
+            stop = None if length == _UNDEFINED_LENGTH else pos + length
+            pos = self.dataset(pos, stop, limit, implicit_vr, depth)
+        return pos

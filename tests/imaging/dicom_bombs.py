@@ -81,3 +81,21 @@ def deep_nesting(depth: int = 5_000) -> bytes:
     nested = opening * (depth - 1) + (_ITEM_END + _SEQUENCE_END) * (depth - 1)
     outer = _DIGITAL_SIGNATURES + _SEQUENCE_UNDEFINED + _ITEM_UNDEFINED
     return to_bytes(make_dx()) + outer + nested + _ITEM_END + _SEQUENCE_END
+
+
+def items_behind_an_undefined_length_value(count: int = 300_000) -> bytes:
+    """A DX file, then an OB of undefined length ended by a sequence delimiter (pydicom scans
+    for it), then a Digital Signatures Sequence of ``count`` empty items."""
+    hidden = b"\xe1\x7f\x01\x10OB\x00\x00\xff\xff\xff\xff" + b"not fragments" + _SEQUENCE_END
+    items = (_ITEM_UNDEFINED + _ITEM_END) * count
+    signatures = _DIGITAL_SIGNATURES + _SEQUENCE_UNDEFINED + items + _SEQUENCE_END
+    return to_bytes(make_dx()) + hidden + signatures
+
+
+def items_behind_a_stray_tag(count: int = 300_000) -> bytes:
+    """A DX file, then a Digital Signatures Sequence whose first "item" is another tag (pydicom
+    reads it as an item header all the same), then ``count`` empty items."""
+    stray = b"\x08\x00\x16\x00\x00\x00\x00\x00"  # (0008,0016), length 0
+    items = (_ITEM_UNDEFINED + _ITEM_END) * count
+    head = to_bytes(make_dx()) + _DIGITAL_SIGNATURES + _SEQUENCE_UNDEFINED
+    return head + stray + items + _SEQUENCE_END

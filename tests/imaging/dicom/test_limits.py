@@ -179,3 +179,34 @@ def test_structure_sees_sequences_in_implicit_vr_and_un():
     unknown = _element(0x0009, 0x1010, b"UN", nested)
     with pytest.raises(LimitExceeded):
         check_structure(unknown, implicit_vr=False, limits=dataclasses.replace(LIMITS, max_depth=0))
+
+
+def test_finding3_undefined_length_element_does_not_hide_items():
+    """An OB of undefined length used to end the walk; pydicom reads past its delimiter, so
+    300,000 items behind it (accepted, 5.6 s and 508 MB before): too_many_elements, at once."""
+    reason, seconds, _peak_mb = _rejection(dicom_bombs.items_behind_an_undefined_length_value())
+    assert reason == TOO_MANY_ELEMENTS
+    assert seconds < 2
+
+
+def test_finding3_stray_tag_in_a_sequence_does_not_hide_items():
+    """A non-item tag inside a sequence used to end the walk; pydicom reads it as an item and
+    goes on, so the items behind it are counted: too_many_elements, at once."""
+    reason, seconds, _peak_mb = _rejection(dicom_bombs.items_behind_a_stray_tag())
+    assert reason == TOO_MANY_ELEMENTS
+    assert seconds < 2
+
+
+def test_an_undefined_length_private_value_still_passes():
+    """A private OB of undefined length (fragments and a delimiter, PS3.5 7.1.3) is legal."""
+    ds = make_dx()
+    private = (
+        b"\xe1\x7f\x10\x00LO\x08\x00REGISTRY"  # (7FE1,0010) private creator
+        + b"\xe1\x7f\x01\x10OB\x00\x00\xff\xff\xff\xff"
+        + _item(b"abcd")
+        + b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
+    )
+    assert read_dicom(to_bytes(ds) + private, limits=LIMITS).SOPInstanceUID == ds.SOPInstanceUID
+    check_structure(
+        private * 3, implicit_vr=False, limits=dataclasses.replace(LIMITS, max_elements=9)
+    )
