@@ -150,11 +150,15 @@ def spec_of(job: ExportJob) -> ExportSpec:
 
 def export_run(*, job_id: int) -> None:
     """Write the job's export and store it; a refused request fails the job with its reason.
-    Transient database errors propagate (the task retries; the job stays running)."""
+    A duplicate task of a job whose run is alive does nothing. Transient database errors
+    propagate (the task retries) and hand the job back (pending) for the retry to take."""
     job = ExportJob.objects.get(pk=job_id)
     if job.is_finished:
         return
-    job_move(job_id, Status.RUNNING, done=0)
+    try:
+        job_move(job_id, Status.RUNNING, done=0)
+    except IllegalJobMove:  # finished meanwhile, or another run holds it and is alive
+        return
     every = settings.REGISTRY_EXPORT_PROGRESS_ROWS
     last = {"done": 0}
 
@@ -170,6 +174,8 @@ def export_run(*, job_id: int) -> None:
                 export_check(spec_of(job), research=True)
             result = export_to_zip(spec_of(job), path, on_progress=on_progress)
         except TRANSIENT:
+            with contextlib.suppress(IllegalJobMove, *TRANSIENT):
+                job_move(job_id, Status.PENDING)
             raise
         except (ValidationError, XlsxTooLarge, PermissionDenied) as error:
             export_fail(job_id=job_id, error=_message(error))

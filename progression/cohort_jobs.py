@@ -16,8 +16,8 @@ from typing import Any
 
 from celery import current_app
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, F, Max
+from django.db import DatabaseError, transaction
+from django.db.models import Count, F, Max, Q
 
 from patients.models import Patient
 from progression.engine.rules import Rules
@@ -91,16 +91,28 @@ def cohort_recompute_run(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> bool:
     """Work through the job's patients in batches from its cursor; True when the job is over
-    (or another run of it has taken over), False when ``time_budget_s`` ran out first."""
+    (or another run of it holds it), False when ``time_budget_s`` ran out first: the job is
+    then pending, handed over to the next slice (not silent, so the sweep takes nothing back).
+    A database error hands the job back (pending) for the task's retry."""
     job = RecomputeJob.objects.get(pk=job_id)
     if job.is_finished:
+        if job.parent_id is not None:  # a run stopped between the part's end and the settling
+            job_settle(job.parent_id)
         return True
-    job_move(job_id, Status.RUNNING)
+    try:
+        job_move(job_id, Status.RUNNING)
+    except IllegalJobMove:  # finished meanwhile, or another run holds it and is alive
+        return True
     if job.parent_id is not None:
         with contextlib.suppress(IllegalJobMove):  # another part may have started it or failed
             job_move(job.parent_id, Status.RUNNING)
     with heartbeat(RecomputeJob, job_id):
-        return _run_batches(job, time_budget_s, on_progress)
+        try:
+            return _run_batches(job, time_budget_s, on_progress)
+        except DatabaseError:
+            with contextlib.suppress(IllegalJobMove, DatabaseError):
+                job_move(job_id, Status.PENDING)
+            raise
 
 
 def _run_batches(
@@ -138,6 +150,10 @@ def _run_batches(
         if on_progress is not None:
             on_progress(done, job.total)
         if time_budget_s is not None and time.monotonic() - started >= time_budget_s:
+            try:  # only if no other run advanced it meanwhile
+                job_move(job_id, Status.PENDING, where=Q(cursor=cursor))
+            except IllegalJobMove:
+                return True
             return False
 
 

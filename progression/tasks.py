@@ -42,7 +42,8 @@ def sweep_dirty_patients() -> dict[str, int]:
 
 @shared_task(bind=True, acks_late=True, max_retries=RETRY["max_retries"])
 def run_cohort_recompute(self, job_id: int) -> None:
-    """One time slice of the job (well under the visibility timeout), then queue the next; in
+    """One time slice of the job (well under the visibility timeout), then queue the next (the
+    job waits for it pending: a wait in the queue is not a stopped worker); in
     eager mode (no broker) the whole job at once. Database errors are retried with backoff; the
     job is marked failed by the attempt that gives up (explicitly: in eager mode Celery calls no
     failure handler), so a job never stays "running" after its last attempt."""

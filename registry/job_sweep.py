@@ -19,12 +19,14 @@ from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from registry.enqueue import enqueue
-from registry.jobs import IllegalJobMove, Job
+from registry.jobs import IllegalJobMove, Job, silent_since
+
+__all__ = ["STOPPED", "job_kinds", "jobs_sweep", "remove_dead_scratch", "silent_since"]
 
 STOPPED = (
     "The worker running this job stopped ({attempts} attempts): it was killed or lost its "
@@ -37,11 +39,6 @@ Status = Job.Status
 def job_kinds() -> list[type[Job]]:
     """Every concrete job model."""
     return [model for model in apps.get_models() if issubclass(model, Job)]
-
-
-def silent_since(bound: datetime) -> Q:
-    """No sign of life since ``bound`` (a job never heard of counts from its creation)."""
-    return Q(heartbeat_at__lt=bound) | Q(heartbeat_at=None, created_at__lt=bound)
 
 
 def jobs_sweep(*, now: datetime | None = None) -> dict[str, int]:

@@ -15,6 +15,7 @@ import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -31,6 +32,16 @@ ILLEGAL_MOVE = "{kind} {job}: cannot move from {current} to {target}"
 
 class IllegalJobMove(Exception):
     """The job is not in a status from which the requested move is allowed."""
+
+
+def silent_since(bound: datetime) -> Q:
+    """No sign of life since ``bound`` (a job never heard of counts from its creation)."""
+    return Q(heartbeat_at__lt=bound) | Q(heartbeat_at=None, created_at__lt=bound)
+
+
+def stale_bound() -> datetime:
+    """A job silent since this moment lost its worker (REGISTRY_JOB_STALE_AFTER_SECONDS)."""
+    return timezone.now() - timedelta(seconds=settings.REGISTRY_JOB_STALE_AFTER_SECONDS)
 
 
 class Job(models.Model):
@@ -50,8 +61,9 @@ class Job(models.Model):
 
     ACTIVE: ClassVar[list[str]] = [Status.PENDING, Status.RUNNING]
     FINAL: ClassVar[list[str]] = [Status.SUCCEEDED, Status.FAILED]
-    # from -> the statuses it may move to; running -> running is a resumed (redelivered) task,
-    # running -> pending the sweep taking back a job whose worker stopped.
+    # from -> the statuses it may move to; running -> running is a re-run taking over a job
+    # whose run is silent (see :meth:`move`), running -> pending the sweep taking back a job
+    # whose worker stopped or a run handing the job over (to its next slice, to its retry).
     ALLOWED_MOVES: ClassVar[Mapping[str, set[str]]] = {
         Status.PENDING: {Status.RUNNING, Status.FAILED},
         Status.RUNNING: {Status.RUNNING, Status.PENDING, Status.SUCCEEDED, Status.FAILED},
@@ -89,7 +101,9 @@ class Job(models.Model):
     @classmethod
     def move(cls, job_id: int, target: str, *, where: Q | None = None, **fields: Any) -> None:
         """Move job ``job_id`` to ``target`` (with ``fields``) if its status allows it (and
-        ``where`` holds), or raise :class:`IllegalJobMove`."""
+        ``where`` holds), or raise :class:`IllegalJobMove`. A running job is taken over
+        (running -> running) only once its run is silent past the stale bound: a duplicate
+        task of a job whose run is alive is refused and does nothing."""
         now = timezone.now()
         values: dict[str, Any] = {"status": target, "heartbeat_at": now, **fields}
         if target == cls.Status.RUNNING:
@@ -98,6 +112,8 @@ class Job(models.Model):
             values["finished_at"] = now
         sources = [source for source, targets in cls.ALLOWED_MOVES.items() if target in targets]
         rows = cls.objects.filter(pk=job_id, status__in=sources)
+        if target == cls.Status.RUNNING:
+            rows = rows.filter(~Q(status=cls.Status.RUNNING) | silent_since(stale_bound()))
         if not rows.filter(where or Q()).update(**values):
             current = cls.objects.filter(pk=job_id).values_list("status", flat=True).first()
             kind = cls._meta.verbose_name

@@ -100,3 +100,33 @@ def test_progress_written_at_every_row_never_blocks_the_export(researcher, setti
     job.refresh_from_db()
     assert job.status == Status.SUCCEEDED, job.error
     assert job.done == job.total == sum(job.row_counts.values())
+
+
+def test_a_duplicate_task_of_an_export_whose_run_is_alive_does_nothing(researcher):
+    """Regression: a second task (the sweep's duplicate) of a running export that beats neither
+    repeats the export nor resets its progress; once the run is silent, it takes over."""
+    job = make_job(researcher)
+    job_move(job.pk, Status.RUNNING)
+    job_progress(job.pk, done=7, total=10)
+    run_export.delay(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.done, job.file.name) == (Status.RUNNING, 7, "")
+    long_ago = timezone.now() - timedelta(hours=1)
+    ExportJob.objects.filter(pk=job.pk).update(heartbeat_at=long_ago)
+    run_export.delay(job.pk)
+    job.refresh_from_db()
+    assert job.status == Status.SUCCEEDED
+
+
+def test_a_transient_error_hands_the_export_back_for_the_retry(researcher, monkeypatch):
+    """A database error mid-export leaves the job pending, so the task's retry can take it."""
+    from django.db import OperationalError
+
+    def broken(*args, **kwargs):
+        raise OperationalError("connection lost")
+
+    monkeypatch.setattr(services, "export_to_zip", broken)
+    job = make_job(researcher)
+    with pytest.raises(OperationalError):
+        services.export_run(job_id=job.pk)
+    assert ExportJob.objects.get(pk=job.pk).status == Status.PENDING

@@ -40,10 +40,11 @@ def test_job_runs_in_batches_within_its_time_budget_and_resumes(five_patients, s
     settings.REGISTRY_PROGRESSION_JOB_BATCH_SIZE = 2
     job = cohort_recompute_start(enqueue_job=False)
     assert (job.status, job.done, job.total) == ("pending", 0, 5)
-    # A zero budget stops after the first batch: 2 of 5 done, the cursor on the 2nd patient.
+    # A zero budget stops after the first batch: 2 of 5 done, the cursor on the 2nd patient,
+    # the job pending for its next slice.
     assert cohort_recompute_run(job_id=job.pk, time_budget_s=0) is False
     job.refresh_from_db()
-    assert (job.status, job.done, job.cursor) == ("running", 2, five_patients[1].pk)
+    assert (job.status, job.done, job.cursor) == ("pending", 2, five_patients[1].pk)
     progress = []
     assert cohort_recompute_run(job_id=job.pk, on_progress=lambda d, t: progress.append(d)) is True
     job.refresh_from_db()
@@ -163,12 +164,78 @@ def test_a_part_still_running_keeps_its_job_running(five_patients, settings):
     assert cohort_recompute_run(job_id=second.pk, time_budget_s=0) is False  # 2 of 3
     job.refresh_from_db()
     assert (job.status, job.done) == ("running", 4)
-    # The second part's worker stopped: the sweep resumes the part, not the job (it has no task).
+    # The second part's worker stopped mid-slice: the sweep resumes the part, not the job (it
+    # has no task).
+    RecomputeJob.objects.filter(pk=second.pk).update(status="running")
     RecomputeJob.objects.filter(pk__in=[job.pk, second.pk]).update(heartbeat_at=None)
     RecomputeJob.objects.update(created_at=timezone.now() - timedelta(hours=1))
     assert jobs_sweep()["requeued"] == 1
     second.refresh_from_db()
     assert second.attempts == 1
+    job.refresh_from_db()
+    assert (job.status, job.done) == ("succeeded", 5)
+
+
+def test_a_part_waiting_for_its_next_slice_past_the_stale_bound_is_not_taken_back(
+    five_patients, settings, monkeypatch
+):
+    """Regression: a part handing over to its next slice is pending, not silent; a wait in the
+    queue longer than the bound costs no attempt and does not fail the job."""
+    from registry import job_sweep
+
+    monkeypatch.setattr(job_sweep, "enqueue", lambda task, args: True)  # queued, not started
+    settings.REGISTRY_PROGRESSION_JOB_BATCH_SIZE = 2
+    settings.REGISTRY_JOB_MAX_ATTEMPTS = 3
+    job = cohort_recompute_start(enqueue_job=True, parts=2)
+    first, second = job.parts.order_by("pk")
+    assert cohort_recompute_run(job_id=second.pk, time_budget_s=0) is False  # 2 of 3
+    long_ago = timezone.now() - timedelta(hours=1)
+    for _ in range(4):  # more sweeps than attempts, each after a wait past the bound
+        RecomputeJob.objects.update(heartbeat_at=long_ago, created_at=long_ago)
+        assert jobs_sweep()["failed"] == 0
+    second.refresh_from_db()
+    assert (second.status, second.attempts) == ("pending", 0)
+    assert cohort_recompute_run(job_id=second.pk) is True  # the queued slice starts at last
+    assert cohort_recompute_run(job_id=first.pk) is True
+    job.refresh_from_db()
+    assert (job.status, job.done) == ("succeeded", 5)
+
+
+def test_a_retried_part_that_had_ended_settles_its_job(five_patients, settings):
+    """Regression: a run stopped between a part's end and the settling of its job; the retry
+    finds the part over and settles the job instead of leaving it running forever."""
+    from progression.jobs import Status
+
+    settings.REGISTRY_PROGRESSION_JOB_BATCH_SIZE = 2
+    job = cohort_recompute_start(enqueue_job=True, parts=2)
+    first, second = job.parts.order_by("pk")
+    assert cohort_recompute_run(job_id=first.pk) is True
+    cohort_recompute_run(job_id=second.pk, time_budget_s=0)
+    job_move(second.pk, Status.RUNNING)
+    # The last batch is advanced and the part marked succeeded, then the run dies.
+    RecomputeJob.objects.filter(pk=second.pk).update(cursor=five_patients[4].pk, done=3)
+    RecomputeJob.objects.filter(pk=job.pk).update(done=5)
+    job_move(second.pk, Status.SUCCEEDED)
+    job.refresh_from_db()
+    assert job.status == "running"
+    assert cohort_recompute_run(job_id=second.pk) is True  # the retry
+    job.refresh_from_db()
+    assert (job.status, job.done) == ("succeeded", 5)
+    assert cohort_recompute_run(job_id=second.pk) is True  # and again: nothing changes
+    job.refresh_from_db()
+    assert job.status == "succeeded"
+
+
+def test_a_duplicate_task_of_a_part_whose_run_is_alive_does_nothing(five_patients, settings):
+    """A second task of a running part that beats is refused; once silent, it takes over."""
+    settings.REGISTRY_PROGRESSION_JOB_BATCH_SIZE = 2
+    job = cohort_recompute_start(enqueue_job=False)
+    job_move(job.pk, "running")  # a live run holds it (heartbeat now)
+    assert cohort_recompute_run(job_id=job.pk) is True
+    job.refresh_from_db()
+    assert (job.status, job.done) == ("running", 0)
+    RecomputeJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+    assert cohort_recompute_run(job_id=job.pk) is True
     job.refresh_from_db()
     assert (job.status, job.done) == ("succeeded", 5)
 
