@@ -89,4 +89,22 @@ admin.site.unregister(get_user_model())
 
 @admin.register(get_user_model())
 class RegistryUserAdmin(UserAdmin):
+    """Accounts are for superusers; center admins manage memberships (and the API's
+    /memberships/), never another person's account."""
+
     actions = [unlock_sign_in]
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request) -> bool:
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request)

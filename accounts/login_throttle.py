@@ -172,3 +172,18 @@ def _log_lockout(sender, request: HttpRequest, username: str | None, **kwargs) -
         getattr(request, "login_throttle_lock", ACCOUNT),
         f"user id {user_id}" if user_id else "an unknown account",
     )
+
+
+def login_refused_after_password(request: HttpRequest, username: str) -> None:
+    """A right password on a page that then refuses the person (the admin, for a clinician) is
+    no failure: take back the count made before the password was checked, or five such
+    sign-ins would lock the person out of the clinic too."""
+    if not getattr(request, "login_throttle_counted", False):
+        return
+    request.login_throttle_counted = False
+    AccessAttempt.objects.filter(
+        username=username.strip().lower()[:255],
+        ip_address=request.axes_ip_address,
+        user_agent=request.axes_user_agent,
+        failures_since_start__gt=0,
+    ).update(failures_since_start=F("failures_since_start") - 1)

@@ -61,9 +61,16 @@ class PatientFilterSet(ScopedFilterSet):
     birth_date = filters.DateFromToRangeFilter()
     # What a researcher can read of a birth date is its year
     # (accounts.research_fields.PATIENT_FILTERS).
-    birth_year = filters.NumberFilter(field_name="birth_date", lookup_expr="year")
-    birth_year_min = filters.NumberFilter(field_name="birth_date", lookup_expr="year__gte")
-    birth_year_max = filters.NumberFilter(field_name="birth_date", lookup_expr="year__lte")
+    # Years a date can hold: year 0 made the database's date arithmetic fail (a 500).
+    birth_year = filters.NumberFilter(
+        field_name="birth_date", lookup_expr="year", min_value=1, max_value=9999
+    )
+    birth_year_min = filters.NumberFilter(
+        field_name="birth_date", lookup_expr="year__gte", min_value=1, max_value=9999
+    )
+    birth_year_max = filters.NumberFilter(
+        field_name="birth_date", lookup_expr="year__lte", min_value=1, max_value=9999
+    )
     diagnosis_date = filters.DateFromToRangeFilter()
     visit_date = filters.DateFromToRangeFilter(
         field_name="visits__date", distinct=True, help_text="Has a visit in this range."

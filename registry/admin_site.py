@@ -19,6 +19,7 @@ from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.access import Action, access_of, center_path_of, restrict
+from accounts.login_throttle import login_refused_after_password
 
 HISTORY_READ_ONLY = "History pages are read-only: change the record itself."
 
@@ -32,6 +33,8 @@ NOT_FOR_YOU = (
 class RegistryAdminAuthenticationForm(AdminAuthenticationForm):
     def confirm_login_allowed(self, user) -> None:
         if not (user.is_active and access_of(user).administers):
+            if self.request is not None:
+                login_refused_after_password(self.request, user.get_username())
             raise ValidationError(NOT_FOR_YOU, code="invalid_login")
 
 
@@ -50,6 +53,16 @@ def _restricted_model(model: type[models.Model]) -> bool:
     except LookupError:
         return False
     return True
+
+
+def _is_relation(model: type[models.Model], path: str) -> bool:
+    field = None
+    for name in path.split("__"):
+        field = model._meta.get_field(name)
+        if not field.is_relation:
+            return False
+        model = field.related_model
+    return field is not None
 
 
 def _reachable(request, model, obj, action: Action) -> bool:
@@ -78,6 +91,16 @@ class RestrictedAdminMixin:
 
     def get_queryset(self, request):
         return restrict(super().get_queryset(request), request.user, Action.VIEW)
+
+    def get_list_filter(self, request):
+        """A relation's filter lists only the related rows of the rows shown (Django's own lists
+        every center of the registry)."""
+        return [
+            (name, admin.RelatedOnlyFieldListFilter)
+            if isinstance(name, str) and _is_relation(self.model, name)
+            else name
+            for name in super().get_list_filter(request)
+        ]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         _restrict_choices(db_field, request, kwargs, self.admin_action)
@@ -126,9 +149,15 @@ class RestrictedHistoryAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
     """A restricted admin with the audit history: readable for rows one may view, never a way
     to revert (or to resurrect a deleted row); a deleted row's history is for superusers."""
 
-    def _check_history_access(self, request, object_id) -> None:
+    def _check_history_access(self, request, object_id, version_id=None) -> None:
         if request.method not in ("GET", "HEAD"):
             raise PermissionDenied(HISTORY_READ_ONLY)
+        try:  # not an id of this model (or of a version): a 404, not a 500
+            self.model._meta.pk.to_python(object_id)
+            if version_id is not None:
+                int(version_id)
+        except (ValueError, TypeError, ValidationError) as error:
+            raise Http404 from error
         if request.user.is_superuser:
             return
         if not self.get_queryset(request).filter(pk=object_id).exists():
@@ -139,7 +168,7 @@ class RestrictedHistoryAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
         return super().history_view(request, object_id, extra_context=extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        self._check_history_access(request, object_id)
+        self._check_history_access(request, object_id, version_id)
         return super().history_form_view(
             request, object_id, version_id, extra_context=extra_context
         )

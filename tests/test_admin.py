@@ -7,6 +7,8 @@ from accounts.services import user_add
 from registry.admin_site import NOT_FOR_YOU
 from tests.factories import make_center, make_patient
 
+PASSWORD = "pw-long-enough-1"
+
 pytestmark = pytest.mark.django_db
 
 
@@ -75,6 +77,15 @@ def test_clinicians_and_researchers_have_no_admin(client, center, role):
         reverse("admin:login"), {"username": "u@north.example", "password": "pw-long-enough-1"}
     )
     assert NOT_FOR_YOU in page.content.decode()
+
+
+def test_a_right_password_the_admin_refuses_is_not_a_failed_sign_in(client, center):
+    """Five admin sign-ins of a clinician with the right password did lock the clinic login."""
+    user_add(email="doc@north.example", center=center, role="clinician", password=PASSWORD)
+    for _ in range(6):
+        client.post(reverse("admin:login"), {"username": "doc@north.example", "password": PASSWORD})
+    signed_in = client.post("/login/", {"username": "doc@north.example", "password": PASSWORD})
+    assert signed_in.status_code == 302
 
 
 @pytest.mark.parametrize(

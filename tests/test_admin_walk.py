@@ -86,7 +86,12 @@ def world(center, other_center):
         if pks - before_b.get(model, set())
     }
     b_rows[type(other_center)] = {other_center.pk}
-    secrets = [b["patient"].local_id, b["patient"].registry_id, "secret-member@b.example.org"]
+    secrets = [
+        b["patient"].local_id,
+        b["patient"].registry_id,
+        "secret-member@b.example.org",
+        other_center.name,  # a list filter offered every center's name
+    ]
     return {"users": users, "a": a, "b": b, "b_rows": b_rows, "secrets": secrets, "gone": gone_pk}
 
 
@@ -229,6 +234,20 @@ def test_finding1_no_admin_page_answers_500_for_the_superuser(world):
             urls += _urls(model, pk)
         for kind, url, _method, response in _walk(client, urls, post=False):
             assert response.status_code < 500, (kind, url, response.status_code)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/patients/patient/not-a-number/history/",
+        "/admin/patients/patient/{pk}/history/not-a-number/",
+    ],
+)
+@pytest.mark.parametrize("role", ["superuser", "admin_a"])
+def test_history_pages_answer_404_for_ids_that_are_not_ids(world, role, url):
+    """A review found 500s on these: a 404, for everyone."""
+    client = _client(world, role)
+    assert client.get(url.format(pk=world["a"]["patient"].pk)).status_code == 404
 
 
 def test_center_admin_membership_form_lists_only_their_people(world):

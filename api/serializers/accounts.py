@@ -49,7 +49,7 @@ class MembershipSerializer(RegistryModelSerializer):
 
     def validate(self, attrs):
         email = attrs.get("user", {}).get("email", "").lower()
-        if self.instance is not None and email and email != self.instance.user.username:
+        if self.instance is not None and email and email != self.instance.user.username.lower():
             raise serializers.ValidationError({"email": ["A membership's user cannot change."]})
         if self.instance is None and email:
             user = self.context["request"].user
@@ -73,8 +73,4 @@ class MembershipSerializer(RegistryModelSerializer):
         instance.center = validated_data.get("center", instance.center)
         instance.full_clean()
         instance.save()
-        if instance.role:
-            services.user_add(
-                email=instance.user.username, center=instance.center, role=instance.role
-            )
         return instance

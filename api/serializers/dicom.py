@@ -125,9 +125,9 @@ class BurnedInStateSerializer(serializers.ModelSerializer):
     verdict = serializers.CharField(
         source="burned_in_verdict", help_text="The review's verdict; empty until reviewed."
     )
-    reviewed_at = serializers.DateTimeField(source="burned_in_reviewed_at")
+    reviewed_at = serializers.DateTimeField(source="burned_in_reviewed_at", allow_null=True)
     reviewed_by = serializers.SlugRelatedField(
-        source="burned_in_reviewed_by", slug_field="username", read_only=True
+        source="burned_in_reviewed_by", slug_field="username", read_only=True, allow_null=True
     )
     research_visible = serializers.BooleanField(
         help_text="Whether researchers may see the file and previews."

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -34,7 +35,10 @@ def unmatched_list(request):
 @clinical_required
 def unmatched_assign_view(request, pk: int):
     instance = get_object_or_404(_queue(request.user), pk=pk)
-    patient = get_object_or_404(patients_for(request.user), pk=request.POST.get("patient") or 0)
+    patient_id = request.POST.get("patient", "")
+    if not patient_id.isdigit():
+        raise Http404
+    patient = get_object_or_404(patients_for(request.user), pk=patient_id)
     try:
         instance = unmatched_assign(
             instance=instance,

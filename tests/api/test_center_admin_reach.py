@@ -78,3 +78,16 @@ def test_finding7_token_admin_shows_only_my_members_tokens(client, admin_a, cent
     other = ApiToken.objects.get(user=theirs)
     change = client.get(reverse("admin:accounts_apitoken_change", args=[other.pk]))
     assert change.status_code in (302, 404)
+
+
+def test_changing_a_role_creates_no_second_account(admin_a, center):
+    """A review: editing a membership called user_add again, which made a second account for a
+    username with capitals."""
+    member = get_user_model().objects.create_user("Mixed@A.example.org")
+    membership = Membership.objects.create(user=member, center=center, role="clinician")
+    response = client_for(admin_a).patch(
+        f"/api/v1/memberships/{membership.pk}/", {"role": "researcher"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert get_user_model().objects.filter(username__iexact="mixed@a.example.org").count() == 1
+    assert Membership.objects.get(pk=membership.pk).role == "researcher"

@@ -186,3 +186,12 @@ def test_researchers_filter_centers_by_their_code(researcher, center, other_cent
     response = researcher.get("/api/v1/centers/", {"code": other_center.code})
     assert response.status_code == 200
     assert [row["code"] for row in response.json()["results"]] == [other_center.code]
+
+
+@pytest.mark.parametrize("name", ["birth_year", "birth_year_min", "birth_year_max"])
+@pytest.mark.parametrize("year", ["0", "10000", "-5"])
+def test_years_a_date_cannot_hold_are_a_400(researcher, patients, name, year):
+    """The contract check found year 0 answered 500."""
+    response = researcher.get("/api/v1/patients/", {name: year})
+    assert response.status_code == 400
+    assert error_fields(response).keys() == {name}
