@@ -36,6 +36,12 @@ from registry.enqueue import enqueue
 from registry.jobs import heartbeat
 
 NO_ROLE = "Your account has no role in any center."
+# Researchers read real visit dates through the API: a birth date shifted (or made relative)
+# with the other dates would be recovered exactly from one of them (security review).
+RESEARCH_DATES_AS_RECORDED = (
+    "Researchers export dates as recorded (keep), with the birth date as its year: the API "
+    "already shows them the real dates, and a shifted birth date could be recovered from them."
+)
 FHIR_NEEDS_DATES = "FHIR resources need calendar dates: choose the keep or shift date mode."
 NOT_YOUR_CENTER = "You can import only into a center where you are a clinician or center admin."
 CENTER_REQUIRED = "Choose the center to import into (you belong to several)."
@@ -73,6 +79,8 @@ def export_check(spec: ExportSpec, *, research: bool = False) -> None:
         raise ValidationError({"format": [WIDE_NOT_AVAILABLE.format(level=spec.level)]})
     if spec.format == Format.FHIR and spec.date_mode == DateMode.RELATIVE:
         raise ValidationError({"date_mode": [FHIR_NEEDS_DATES]})
+    if research and spec.date_mode != DateMode.KEEP:
+        raise ValidationError({"date_mode": [RESEARCH_DATES_AS_RECORDED]})
     try:
         rules_with(spec.rules)
     except (ValueError, TypeError) as error:
@@ -106,12 +114,14 @@ def export_request(
     user,
     level: str,
     format: str,
-    date_mode: str = DateMode.SHIFT,
+    date_mode: str | None = None,
     filters: dict[str, Any] | None = None,
     project_key: str = "",
     rules: dict[str, Any] | None = None,
 ) -> ExportJob:
     """Check and record an export request, queued after commit (in-process without a broker)."""
+    if date_mode is None:  # researchers: dates as the API shows them; others: shifted
+        date_mode = DateMode.KEEP if access_of(user).research else DateMode.SHIFT
     spec = ExportSpec(
         level=level,
         format=format,

@@ -22,8 +22,9 @@ class ExportRequestSerializer(StrictSerializer):
     format = serializers.ChoiceField(choices=Format.choices)
     date_mode = serializers.ChoiceField(
         choices=DateMode.choices,
-        default=DateMode.SHIFT,
-        help_text="keep: dates as recorded (birth year only); shift: a random offset per patient "
+        required=False,
+        help_text="Default: keep for researchers (the only mode open to them), shift for others. "
+        "keep: dates as recorded (birth year only); shift: a random offset per patient "
         "(intervals exact); relative: days since the first non-Raynaud manifestation (midpoint "
         "of a partial date: 1 July for a year, the 15th for a month).",
     )

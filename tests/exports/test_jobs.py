@@ -95,7 +95,7 @@ def test_progress_written_at_every_row_never_blocks_the_export(researcher, setti
     shares it, and must not write progress while a COPY holds it."""
     settings.REGISTRY_EXPORT_PROGRESS_ROWS = 1
     job = services.export_request(user=researcher, level="lesions", format=fmt,
-                                  date_mode="shift")
+                                  date_mode="keep")
     run_export.delay(job.pk)
     job.refresh_from_db()
     assert job.status == Status.SUCCEEDED, job.error

@@ -11,7 +11,7 @@ import pytest
 from accounts.research_fields import NOT_AVAILABLE
 from accounts.services import user_add
 from exports.models import ExportJob
-from exports.services import TOO_FEW_PATIENTS, export_run
+from exports.services import RESEARCH_DATES_AS_RECORDED, TOO_FEW_PATIENTS, export_run
 from imaging.models import RadiographicFinding
 from imaging.services import finding_save
 from patients.models import CalcinosisTreatment, Patient
@@ -143,3 +143,27 @@ def test_finding2_research_job_whose_cohort_shrank_fails_with_the_reason(researc
     export_run(job_id=job_id)
     job = ExportJob.objects.get(pk=job_id)
     assert (job.status, job.error) == ("failed", TOO_FEW_PATIENTS.format(limit=5))
+
+
+@pytest.mark.parametrize("mode", ["shift", "relative"])
+def test_finding2_researchers_export_dates_as_recorded(researcher, mode):
+    """A review: researchers read real visit dates through the API, so a birth date shifted with
+    the other dates came back exactly (real visit - (shifted visit - shifted birth))."""
+    response = researcher.post(
+        "/api/v1/exports/",
+        {"level": "patients", "format": "csv", "date_mode": mode},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"field": "date_mode", "code": "invalid", "message": RESEARCH_DATES_AS_RECORDED}
+    ]
+    assert not ExportJob.objects.exists()
+
+
+def test_a_researchers_default_date_mode_is_keep(researcher):
+    response = researcher.post(
+        "/api/v1/exports/", {"level": "patients", "format": "csv"}, format="json"
+    )
+    assert response.status_code == 202, response.json()
+    assert response.json()["date_mode"] == "keep"
