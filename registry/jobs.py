@@ -39,9 +39,11 @@ def silent_since(bound: datetime) -> Q:
     return Q(heartbeat_at__lt=bound) | Q(heartbeat_at=None, created_at__lt=bound)
 
 
-def stale_bound() -> datetime:
-    """A job silent since this moment lost its worker (REGISTRY_JOB_STALE_AFTER_SECONDS)."""
-    return timezone.now() - timedelta(seconds=settings.REGISTRY_JOB_STALE_AFTER_SECONDS)
+def takeover_bound() -> datetime:
+    """A run silent for three heartbeats is dead: a redelivered or requeued task may take its job
+    over. (Shorter than the sweep's stale bound, which also covers a task waiting in a queue:
+    a task redelivered after the broker's visibility timeout must not wait for the sweep.)"""
+    return timezone.now() - timedelta(seconds=3 * settings.REGISTRY_JOB_HEARTBEAT_SECONDS)
 
 
 class Job(models.Model):
@@ -102,8 +104,8 @@ class Job(models.Model):
     def move(cls, job_id: int, target: str, *, where: Q | None = None, **fields: Any) -> None:
         """Move job ``job_id`` to ``target`` (with ``fields``) if its status allows it (and
         ``where`` holds), or raise :class:`IllegalJobMove`. A running job is taken over
-        (running -> running) only once its run is silent past the stale bound: a duplicate
-        task of a job whose run is alive is refused and does nothing."""
+        (running -> running) only once its run has missed three heartbeats: a duplicate task of
+        a job whose run is alive is refused and does nothing."""
         now = timezone.now()
         values: dict[str, Any] = {"status": target, "heartbeat_at": now, **fields}
         if target == cls.Status.RUNNING:
@@ -113,7 +115,7 @@ class Job(models.Model):
         sources = [source for source, targets in cls.ALLOWED_MOVES.items() if target in targets]
         rows = cls.objects.filter(pk=job_id, status__in=sources)
         if target == cls.Status.RUNNING:
-            rows = rows.filter(~Q(status=cls.Status.RUNNING) | silent_since(stale_bound()))
+            rows = rows.filter(~Q(status=cls.Status.RUNNING) | silent_since(takeover_bound()))
         if not rows.filter(where or Q()).update(**values):
             current = cls.objects.filter(pk=job_id).values_list("status", flat=True).first()
             kind = cls._meta.verbose_name

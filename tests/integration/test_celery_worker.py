@@ -160,7 +160,9 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_job_completes(
 ):
     publish_to(main_redis)
     bulk_cohort(KILL_DRILL_PATIENTS)
-    settings = {"REGISTRY_PROGRESSION_JOB_BATCH_SIZE": "10"}
+    # Heartbeats every 2 s: the task Redis hands back after its visibility timeout (15 s) finds
+    # the killed run silent for more than three heartbeats and takes the job over.
+    settings = {"REGISTRY_PROGRESSION_JOB_BATCH_SIZE": "10", "REGISTRY_JOB_HEARTBEAT_SECONDS": "2"}
     first = workers(database_url, main_redis, **settings)
     job = cohort_recompute_start()
 
