@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
 from accounts import services
-from accounts.access import Action, restrict, users_administered
+from accounts.access import Action, users_administered
 from accounts.login_throttle_admin import LoginAttemptAdmin, LoginFailureLogAdmin, unlock_sign_in
 from accounts.models import ApiToken, Center, Membership
 from registry.admin_site import RestrictedAdmin
@@ -28,11 +28,9 @@ class MembershipAdmin(RestrictedAdmin):
     list_display = ["user", "center", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__username", "user__email"]
+    view_action = Action.ADMINISTER
     admin_action = Action.ADMINISTER
     admin_actions = ("change", "delete")
-
-    def get_queryset(self, request):
-        return restrict(super().get_queryset(request), request.user, Action.ADMINISTER)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user" and not request.user.is_superuser:
@@ -65,11 +63,9 @@ class ApiTokenAdmin(RestrictedAdmin):
     ]
     actions = ["revoke"]
 
+    view_action = Action.ADMINISTER
     admin_action = Action.ADMINISTER
     admin_actions = ("change",)  # revoke
-
-    def get_queryset(self, request):
-        return restrict(super().get_queryset(request), request.user, Action.ADMINISTER)
 
     def has_add_permission(self, request):
         return False

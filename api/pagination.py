@@ -37,6 +37,23 @@ def cursor_fernet() -> Fernet:
     return _fernet(settings.SECRET_KEY)
 
 
+def cursor_seal(token: dict) -> str:
+    """A cursor's content, encrypted and authenticated: opaque to whoever holds the link."""
+    return cursor_fernet().encrypt(json.dumps(token).encode()).decode("ascii")
+
+
+def cursor_unseal(sealed: str) -> dict:
+    """The content of a cursor made by :func:`cursor_seal`; a 400 naming ``cursor`` if it was
+    forged, altered or is not one."""
+    try:
+        token = json.loads(cursor_fernet().decrypt(sealed.encode("ascii")))
+    except (InvalidToken, UnicodeError, ValueError) as error:
+        raise exceptions.ValidationError({"cursor": [INVALID_CURSOR]}) from error
+    if not isinstance(token, dict):
+        raise exceptions.ValidationError({"cursor": [INVALID_CURSOR]})
+    return token
+
+
 class RegistryCursorPagination(CursorPagination):
     page_size = 25
     page_size_query_param = "page_size"
@@ -50,15 +67,14 @@ class RegistryCursorPagination(CursorPagination):
             "p": cursor.position,
             "s": list(self.ordering),
         }
-        sealed = cursor_fernet().encrypt(json.dumps(token).encode()).decode("ascii")
-        return replace_query_param(self.base_url, self.cursor_query_param, sealed)
+        return replace_query_param(self.base_url, self.cursor_query_param, cursor_seal(token))
 
     def decode_cursor(self, request) -> Cursor | None:
         sealed = request.query_params.get(self.cursor_query_param)
         if sealed is None:
             return None
+        token = cursor_unseal(sealed)
         try:
-            token = json.loads(cursor_fernet().decrypt(sealed.encode("ascii")))
             offset, reverse, position = token["o"], token["r"], token["p"]
             valid = (
                 token["s"] == list(self.ordering)
@@ -67,7 +83,7 @@ class RegistryCursorPagination(CursorPagination):
                 and type(reverse) is bool
                 and (position is None or isinstance(position, str))
             )
-        except (InvalidToken, UnicodeError, ValueError, TypeError, KeyError):
+        except KeyError:
             valid = False
         if not valid:
             raise exceptions.ValidationError({self.cursor_query_param: [INVALID_CURSOR]})

@@ -86,11 +86,12 @@ class RestrictedAdminMixin:
     ``"delete"``. Superusers may do everything Django allows them.
     """
 
+    view_action = Action.VIEW  # memberships and tokens: ADMINISTER for viewing too
     admin_action = Action.CHANGE  # clinical rows; memberships and tokens use ADMINISTER
     admin_actions: tuple[str, ...] = ("add", "change")
 
     def get_queryset(self, request):
-        return restrict(super().get_queryset(request), request.user, Action.VIEW)
+        return restrict(super().get_queryset(request), request.user, self.view_action)
 
     def get_list_filter(self, request):
         """A relation's filter lists only the related rows of the rows shown (Django's own lists
@@ -114,7 +115,7 @@ class RestrictedAdminMixin:
             return False
         if what != "view" and what not in self.admin_actions:
             return False
-        action = Action.VIEW if what == "view" else self.admin_action
+        action = self.view_action if what == "view" else self.admin_action
         return _reachable(request, self.model, obj, action)
 
     def has_module_permission(self, request) -> bool:

@@ -4,10 +4,8 @@ is ``/exports/{id}/``, named by each row's ``url``)."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
-from cryptography.fernet import InvalidToken
 from django.db.models import Q
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
@@ -16,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from accounts.access import restrict_owned
-from api.pagination import INVALID_CURSOR, RegistryCursorPagination, cursor_fernet
+from api.pagination import INVALID_CURSOR, RegistryCursorPagination, cursor_seal, cursor_unseal
 from api.permissions import RegistryPermission
 from api.serializers.progression import RecomputeJobSerializer
 from api.serializers.tasks import TASK_KINDS, TaskSerializer
@@ -47,10 +45,10 @@ def _after(kind: str, position: tuple[datetime, str, int] | None) -> Q:
 def _decode(sealed: str | None) -> tuple[datetime, str, int] | None:
     if sealed is None:
         return None
+    token = cursor_unseal(sealed)
     try:
-        token = json.loads(cursor_fernet().decrypt(sealed.encode("ascii")))
         position = (datetime.fromisoformat(token["t"]), token["k"], int(token["i"]))
-    except (InvalidToken, UnicodeError, ValueError, TypeError, KeyError) as error:
+    except (ValueError, TypeError, KeyError) as error:
         raise exceptions.ValidationError({"cursor": [INVALID_CURSOR]}) from error
     if position[1] not in TASK_KINDS:
         raise exceptions.ValidationError({"cursor": [INVALID_CURSOR]})
@@ -59,7 +57,7 @@ def _decode(sealed: str | None) -> tuple[datetime, str, int] | None:
 
 def _encode(row: dict) -> str:
     token = {"t": row["created_at"].isoformat(), "k": row["kind"], "i": row["id"]}
-    return cursor_fernet().encrypt(json.dumps(token).encode()).decode("ascii")
+    return cursor_seal(token)
 
 
 class TaskViewSet(viewsets.ReadOnlyModelViewSet):
