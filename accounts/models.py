@@ -1,4 +1,4 @@
-"""Centers (clinics/sites), the users' roles in them, and API tokens."""
+"""Centers (clinics/sites), the users' roles in them, API tokens, sign-in events and sessions."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ class Center(models.Model):
 
     code = models.SlugField(max_length=20, unique=True, help_text="Short code, e.g. PAR-01.")
     name = models.CharField(max_length=200)
+    two_factor_required = models.BooleanField(
+        default=False,
+        help_text="Members must sign in with a second factor (REGISTRY_TWO_FACTOR_POLICY=center).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords(bases=[AuditedHistory])
@@ -117,3 +121,117 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class SignInEvent(models.Model):
+    """One event of the sign-in audit trail (issue 14): who, when, from which address.
+
+    Append-only. ``user`` is empty for a failure naming no existing account; ``actor`` is the
+    administrator who reset or unlocked someone else."""
+
+    class Kind(models.TextChoices):
+        SIGNED_IN = "signed_in", "Signed in"
+        FAILED = "failed", "Sign-in failed"
+        LOCKED_OUT = "locked_out", "Locked out"
+        UNLOCKED = "unlocked", "Unlocked"
+        SIGNED_OUT = "signed_out", "Signed out"
+        SESSION_EXPIRED = "session_expired", "Session expired"
+        TWO_FACTOR_ENROLLED = "two_factor_enrolled", "Second factor enrolled"
+        TWO_FACTOR_FAILED = "two_factor_failed", "Second factor refused"
+        BACKUP_CODE_USED = "backup_code_used", "Backup code used"
+        TWO_FACTOR_RESET = "two_factor_reset", "Second factor reset"
+        SSO_LINKED = "sso_linked", "Single sign-on linked"
+        SSO_REFUSED = "sso_refused", "Single sign-on refused"
+        SSO_REVOKED = "sso_revoked", "Single sign-on access ended by the provider"
+        PASSWORD_CHANGED = "password_changed", "Password changed"
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", "Password reset requested"
+        PASSWORD_RESET = "password_reset", "Password reset"
+
+    class Method(models.TextChoices):
+        PASSWORD = "password", "Password"
+        SSO = "sso", "Single sign-on"
+        TOTP = "totp", "Authenticator app"
+        BACKUP_CODE = "backup_code", "Backup code"
+        ADMIN = "admin", "Administrator"
+        NONE = "", "—"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    method = models.CharField(max_length=20, choices=Method.choices, blank=True, default="")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sign_in_events",
+    )
+    # What was typed or asserted (e-mail, lower case), kept when no account matched.
+    username = models.CharField(max_length=254, blank=True, default="")
+    address = models.GenericIPAddressField(null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The administrator who acted on the account, if not its owner.",
+    )
+    detail = models.CharField(max_length=200, blank=True, default="")
+
+    access_center_path = "user__memberships__center"  # see accounts.access
+    access_center_many = True
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["user", "-at"], name="signinevent_user_at")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=[
+                        "signed_in",
+                        "failed",
+                        "locked_out",
+                        "unlocked",
+                        "signed_out",
+                        "session_expired",
+                        "two_factor_enrolled",
+                        "two_factor_failed",
+                        "backup_code_used",
+                        "two_factor_reset",
+                        "sso_linked",
+                        "sso_refused",
+                        "sso_revoked",
+                        "password_changed",
+                        "password_reset_requested",
+                        "password_reset",
+                    ]
+                ),
+                name="signinevent_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_kind_display()} — {self.user or self.username} at {self.at:%Y-%m-%d %H:%M}"
+        )
+
+
+class UserSession(models.Model):
+    """A signed-in browser session of a user, so that a password change or a second-factor
+    reset can end every session of that person (Django's sessions are not indexed by user)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="browser_sessions"
+    )
+    session_key = models.CharField(max_length=40, unique=True)
+    method = models.CharField(
+        max_length=20, choices=SignInEvent.Method.choices, blank=True, default=""
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.created_at:%Y-%m-%d %H:%M})"
