@@ -137,6 +137,7 @@ class SignInEvent(models.Model):
         SIGNED_OUT = "signed_out", "Signed out"
         SESSION_EXPIRED = "session_expired", "Session expired"
         TWO_FACTOR_ENROLLED = "two_factor_enrolled", "Second factor enrolled"
+        TWO_FACTOR_VERIFIED = "two_factor_verified", "Second factor verified"
         TWO_FACTOR_FAILED = "two_factor_failed", "Second factor refused"
         BACKUP_CODE_USED = "backup_code_used", "Backup code used"
         TWO_FACTOR_RESET = "two_factor_reset", "Second factor reset"
@@ -196,6 +197,7 @@ class SignInEvent(models.Model):
                         "signed_out",
                         "session_expired",
                         "two_factor_enrolled",
+                        "two_factor_verified",
                         "two_factor_failed",
                         "backup_code_used",
                         "two_factor_reset",
