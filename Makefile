@@ -15,6 +15,16 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 install: $(VENV)/.installed
 
+# The OpenID provider of the single sign-on tests (tests/oidc_provider, pinned by its
+# package-lock.json). Without npm the SSO tests skip (and fail under REGISTRY_REQUIRE_SERVICES=1).
+OIDC_PROVIDER := tests/oidc_provider
+.PHONY: oidc-provider
+oidc-provider: $(OIDC_PROVIDER)/node_modules/.package-lock.json
+
+$(OIDC_PROVIDER)/node_modules/.package-lock.json: $(OIDC_PROVIDER)/package-lock.json
+	@if command -v npm >/dev/null; then cd $(OIDC_PROVIDER) && npm ci --no-audit --no-fund; \
+	else echo "npm not found: the single sign-on tests will skip"; fi
+
 $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
@@ -28,7 +38,7 @@ run: install
 	$(PY) manage.py seed_demo --if-empty --patients $(DEMO_PATIENTS)
 	$(PY) manage.py runserver $(HOST)
 
-test: install
+test: install oidc-provider
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install

@@ -6,7 +6,10 @@ from django.contrib.auth.admin import UserAdmin
 from accounts import services
 from accounts.access import Action, users_administered
 from accounts.login_throttle_admin import LoginAttemptAdmin, LoginFailureLogAdmin, unlock_sign_in
-from accounts.models import ApiToken, Center, Membership
+from accounts.models import ApiToken, Center, Membership, SignInEvent
+from accounts.passwords import password_set_sessions_end
+from accounts.sign_in_admin import SignInEventAdmin
+from accounts.two_factor_admin import reset_member_two_factor, reset_two_factor
 from registry.admin_site import RestrictedAdmin
 
 
@@ -31,6 +34,7 @@ class MembershipAdmin(RestrictedAdmin):
     view_action = Action.ADMINISTER
     admin_action = Action.ADMINISTER
     admin_actions = ("change", "delete")
+    actions = [reset_member_two_factor]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user" and not request.user.is_superuser:
@@ -80,6 +84,7 @@ class ApiTokenAdmin(RestrictedAdmin):
 # The sign-in throttle's records (superusers only), and "Unlock sign-in" on the user admin.
 admin.site.register(AccessAttempt, LoginAttemptAdmin)
 admin.site.register(AccessFailureLog, LoginFailureLogAdmin)
+admin.site.register(SignInEvent, SignInEventAdmin)
 admin.site.unregister(get_user_model())
 
 
@@ -88,10 +93,23 @@ class RegistryUserAdmin(UserAdmin):
     """Accounts are for superusers; center admins manage memberships (and the API's
     /memberships/), never another person's account."""
 
-    actions = [unlock_sign_in]
+    actions = [unlock_sign_in, reset_two_factor]
 
     def has_module_permission(self, request) -> bool:
         return request.user.is_active and request.user.is_superuser
+
+    def user_change_password(self, request, id, form_url=""):
+        """Django's page (the validators); a new password then ends the person's sessions."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, id)
+            password_set_sessions_end(
+                request=request,
+                user=user,
+                kind=SignInEvent.Kind.PASSWORD_CHANGED,
+                actor=request.user,
+            )
+        return response
 
     def has_view_permission(self, request, obj=None) -> bool:
         return self.has_module_permission(request)

@@ -174,6 +174,14 @@ def _log_lockout(sender, request: HttpRequest, username: str | None, **kwargs) -
     )
 
 
+def login_locked(request: HttpRequest, username: str) -> bool:
+    """Whether the throttle refuses ``username`` from this request's address now, for a sign-in
+    that checks no password here (single sign-on, accounts.sso): one throttle for every path, so
+    a locked account stays locked whichever way it signs in. Counts nothing."""
+    credentials = {get_user_model().USERNAME_FIELD: username.strip().lower()}
+    return AxesProxyHandler.is_locked(request, credentials)
+
+
 def login_refused_after_password(request: HttpRequest, username: str) -> None:
     """A right password on a page that then refuses the person (the admin, for a clinician) is
     no failure: take back the count made before the password was checked, or five such

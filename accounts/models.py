@@ -22,6 +22,7 @@ class Center(models.Model):
     name = models.CharField(max_length=200)
     two_factor_required = models.BooleanField(
         default=False,
+        db_default=False,  # rows written by raw SQL (benchmark cohorts) get it too
         help_text="Members must sign in with a second factor (REGISTRY_TWO_FACTOR_POLICY=center).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -237,3 +238,34 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class SsoIdentity(models.Model):
+    """The link between an account and a person at the OpenID provider (issue 14): the
+    provider's ``sub`` claim for that issuer (OpenID Connect Core 1.0, section 2). Made at the
+    first single sign-on matched by verified e-mail; later sign-ins follow the link."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identities"
+    )
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    linked_at = models.DateTimeField(default=timezone.now)
+    last_validated_at = models.DateTimeField(null=True, blank=True)
+
+    access_center_path = "user__memberships__center"  # see accounts.access
+    access_center_many = True
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-linked_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "subject"], name="ssoidentity_unique_issuer_subject"
+            ),
+            # One identity per account at a provider: a second one is refused, not re-linked.
+            models.UniqueConstraint(fields=["user", "issuer"], name="ssoidentity_unique_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.issuer}"

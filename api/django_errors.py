@@ -3,10 +3,13 @@ JSON error shape under ``/api/``; HTML elsewhere."""
 
 from __future__ import annotations
 
+import sys
+
 from django.conf import settings
 from django.views import defaults
 
 from api.exception_handler import BODY_TOO_LARGE, NOT_FOUND, SERVER_ERROR, json_error
+from registry.outage import is_outage, outage_response
 
 
 def _is_api(request) -> bool:
@@ -20,6 +23,11 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    """handler500. Django calls it while handling the exception, also one raised by a
+    middleware (the session timeout, the two-factor gate, which read the database before any
+    view): an outage there is a 503 like an outage in a view (registry.outage)."""
+    if is_outage(sys.exc_info()[1]):
+        return outage_response(request)
     if _is_api(request):
         return json_error(500, "server_error", SERVER_ERROR)
     return defaults.server_error(request)

@@ -7,6 +7,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.shortcuts import render
 
 from accounts.access import Action, access_of, get_restricted_or_404
 from patients.models import Patient
@@ -23,7 +24,11 @@ def clinical_required(view):
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not access_of(request.user).clinical:
+        access = access_of(request.user)
+        if not access.any:
+            # An account with no center yet (e.g. created at its first single sign-on).
+            return render(request, "clinic/no_center.html", status=403)
+        if not access.clinical:
             raise PermissionDenied(NOT_CLINICAL)
         return view(request, *args, **kwargs)
 

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from accounts.login_throttle import ADDRESS, minutes_until_unlocked
+from accounts.oidc import oidc_enabled, provider_name
 
 LOCKED = (
     "Too many failed sign-ins for this account from your address. Try again in {minutes} "
@@ -37,6 +38,12 @@ class LoginView(auth_views.LoginView):
     template_name = "clinic/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        # "Sign in with <provider>" only when single sign-on is configured (accounts.oidc).
+        context = super().get_context_data(**kwargs)
+        context["sso_provider"] = provider_name() if oidc_enabled() else ""
+        return context
 
 
 def locked_message(request: HttpRequest, credentials: dict | None) -> str:

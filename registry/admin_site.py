@@ -20,6 +20,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.access import Action, access_of, center_path_of, restrict
 from accounts.login_throttle import login_refused_after_password
+from accounts.models import SignInEvent
+from accounts.passwords import password_set_sessions_end
 
 HISTORY_READ_ONLY = "History pages are read-only: change the record itself."
 
@@ -45,6 +47,16 @@ class RegistryAdminSite(admin.AdminSite):
 
     def has_permission(self, request) -> bool:
         return request.user.is_active and access_of(request.user).administers
+
+    def password_change(self, request, extra_context=None):
+        """Django's page (the validators); a new password then ends one's other sessions, as
+        the clinic's "Change password" does."""
+        response = super().password_change(request, extra_context)
+        if request.method == "POST" and response.status_code == 302:
+            password_set_sessions_end(
+                request=request, user=request.user, kind=SignInEvent.Kind.PASSWORD_CHANGED
+            )
+        return response
 
 
 def _restricted_model(model: type[models.Model]) -> bool:

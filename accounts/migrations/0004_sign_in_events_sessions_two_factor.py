@@ -17,12 +17,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='center',
             name='two_factor_required',
-            field=models.BooleanField(default=False, help_text='Members must sign in with a second factor (REGISTRY_TWO_FACTOR_POLICY=center).'),
+            field=models.BooleanField(db_default=False, default=False, help_text='Members must sign in with a second factor (REGISTRY_TWO_FACTOR_POLICY=center).'),
         ),
         migrations.AddField(
             model_name='historicalcenter',
             name='two_factor_required',
-            field=models.BooleanField(default=False, help_text='Members must sign in with a second factor (REGISTRY_TWO_FACTOR_POLICY=center).'),
+            field=models.BooleanField(db_default=False, default=False, help_text='Members must sign in with a second factor (REGISTRY_TWO_FACTOR_POLICY=center).'),
         ),
         migrations.CreateModel(
             name='UserSession',

@@ -85,7 +85,7 @@ def test_cohort_summary_and_filters(north_api, teaching):
 def test_recompute_job_with_progress(teaching, north_api, django_capture_on_commit_callbacks):
     from django.contrib.auth import get_user_model
 
-    admin = get_user_model().objects.create_superuser("root@example.org", "root@example.org", "x")
+    admin = get_user_model().objects.create_superuser("root@example.org", "", "root-pass-long-1")
     client = client_for(admin)
     assert (
         north_api.post("/api/v1/cohort/progression/recompute/", {}, format="json").status_code

@@ -65,7 +65,7 @@ def test_progression_roles(clients, center):
     factories.make_lesion(factories.make_radiograph(patient))
     from django.contrib.auth import get_user_model
 
-    owner = get_user_model().objects.create_superuser("root@example.org", "root@example.org", "x")
+    owner = get_user_model().objects.create_superuser("root@example.org", "", "root-pass-long-1")
     job = RecomputeJob.objects.create(total=0, created_by=owner)
     for (method, path), statuses in EXPECTED.items():
         url = path.replace("{patient_pk}", str(patient.pk)).replace("{id}", str(job.pk))

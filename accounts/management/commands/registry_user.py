@@ -1,5 +1,5 @@
-"""Create users with a role in a center, manage their API tokens and unlock their sign-in,
-from the command line."""
+"""Create users with a role in a center, manage their API tokens, unlock their sign-in and
+reset their second factor, from the command line."""
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -8,7 +8,9 @@ from django.core.validators import validate_email
 
 from accounts import services
 from accounts.login_throttle import login_unlock
-from accounts.models import ApiToken, Center, Membership
+from accounts.models import ApiToken, Center, Membership, SignInEvent
+from accounts.sign_in import sign_in_event_record
+from accounts.two_factor import two_factor_reset
 from registry.audit import Source, audit_context
 
 PASSWORD_REFUSED = "Password refused: "
@@ -18,7 +20,7 @@ class Command(BaseCommand):
     help = (
         "registry_user add EMAIL --center CODE --role ROLE [--token] [--password P]; "
         "registry_user token EMAIL [--days N]; registry_user revoke PREFIX; "
-        "registry_user unlock EMAIL; registry_user list"
+        "registry_user unlock EMAIL; registry_user reset-two-factor EMAIL; registry_user list"
     )
 
     def add_arguments(self, parser):
@@ -44,11 +46,16 @@ class Command(BaseCommand):
             "unlock", help="Clear a user's failed sign-ins (every address): ends a lockout."
         )
         unlock.add_argument("email")
+        reset = sub.add_parser(
+            "reset-two-factor",
+            help="Delete a user's authenticator and backup codes and sign them out everywhere.",
+        )
+        reset.add_argument("email")
         sub.add_parser("list", help="List users, roles and tokens.")
 
     def handle(self, *args, **options):
         with audit_context(Source.CLI):
-            getattr(self, f"_{options['action']}")(options)
+            getattr(self, f"_{options['action'].replace('-', '_')}")(options)
 
     def _user(self, email: str):
         try:
@@ -104,8 +111,21 @@ class Command(BaseCommand):
     def _unlock(self, options):
         user = self._user(options["email"])
         cleared = login_unlock(username=user.get_username())
+        sign_in_event_record(
+            SignInEvent.Kind.UNLOCKED,
+            user=user,
+            detail=f"command line: {cleared} failure record(s) cleared",
+        )
         self.stdout.write(
             f"{user.get_username()}: sign-in unlocked ({cleared} failure record(s) cleared)."
+        )
+
+    def _reset_two_factor(self, options):
+        user = self._user(options["email"])
+        deleted = two_factor_reset(user=user, actor=None)
+        self.stdout.write(
+            f"{user.get_username()}: second factor reset ({deleted} device(s) deleted), "
+            "signed out everywhere; API tokens unchanged."
         )
 
     def _list(self, options):
