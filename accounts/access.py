@@ -14,6 +14,16 @@ here and nowhere else, the way NetBox's ``RestrictedQuerySet.restrict(user, acti
 A clinical role anywhere makes a user clinical everywhere they act: a researcher role at another
 center does not widen it to that center's identifiable data. A model says how its rows reach a
 center with ``access_center_path`` (``"center"``, ``"patient__center"``, ...).
+
+Consent (issue 15, docs/governance.md): a researcher reads a patient-bound row only if the
+patient's research consent is granted (REGISTRY_CONSENT_REQUIRED_FOR_RESEARCH), and a
+radiograph-bound row (radiographs, their findings, lesions, tracks and DICOM files) only if the
+radiographs scope is granted too. A model says how its rows reach their patient with
+``access_patient_path`` and which scope they need with ``access_consent_scope``; a model with
+``access_research = False`` (the consent rows themselves) is never read by researchers. The
+state is the one :mod:`consent.services` stores, looked up by name (``apps.get_model``) so that
+accounts does not import consent. Patients with no consent record at all count as allowed or
+not by REGISTRY_CONSENT_NOT_RECORDED_RESEARCH.
 """
 
 from __future__ import annotations
@@ -21,8 +31,11 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
+from django.db.models import Q
 from django.http import Http404
 
 from accounts.models import Center, Membership
@@ -114,12 +127,98 @@ def center_path_of(model: type[models.Model]) -> str:
     return path
 
 
+RESEARCH = "research"
+RADIOGRAPHS = "radiographs"
+GRANTED = "granted"
+
+
+def consent_scopes_of(model: type[models.Model]) -> tuple[str | None, frozenset[str]]:
+    """How ``model``'s rows reach their patient, and the consent scopes a researcher needs."""
+    live = getattr(model, "instance_type", model)
+    path = getattr(live, "access_patient_path", None)
+    if path is None:
+        return None, frozenset()
+    return path, frozenset({RESEARCH, getattr(live, "access_consent_scope", RESEARCH)})
+
+
+def consent_q(path: str, scopes: frozenset[str]) -> Q:
+    """Rows whose patient (at ``path``) has each of ``scopes`` granted (patients without any
+    consent record: as REGISTRY_CONSENT_NOT_RECORDED_RESEARCH says). Read at every call, so a
+    withdrawal counts from the next query on."""
+    state = apps.get_model("consent", "PatientConsentState")
+    record = apps.get_model("consent", "ConsentRecord")
+    withdrawal = apps.get_model("consent", "ConsentWithdrawal")
+    query = Q(**{f"{path}__isnull": False})
+    for scope in sorted(scopes):
+        granted = state.objects.filter(scope=scope, state=GRANTED).values("patient_id")
+        query &= Q(**{f"{path}__in": granted})
+    if settings.REGISTRY_CONSENT_NOT_RECORDED_RESEARCH:
+        unrecorded = (
+            Q(**{f"{path}__isnull": False})
+            & ~Q(**{f"{path}__in": record.objects.values("patient_id")})
+            & ~Q(**{f"{path}__in": withdrawal.objects.values("patient_id")})
+        )
+        query |= unrecorded
+    return query
+
+
+def consent_sql(column: str, scopes: frozenset[str]) -> str:
+    """:func:`consent_q` as an SQL condition on ``column`` (a patient id) for the exports'
+    raw SQL; the scopes and states are fixed names, never user input."""
+    state = apps.get_model("consent", "PatientConsentState")._meta.db_table
+    record = apps.get_model("consent", "ConsentRecord")._meta.db_table
+    withdrawal = apps.get_model("consent", "ConsentWithdrawal")._meta.db_table
+    parts = [
+        f"{column} IN (SELECT patient_id FROM {state} WHERE scope = '{scope}' "
+        f"AND state = '{GRANTED}')"
+        for scope in sorted(scopes)
+    ]
+    condition = " AND ".join(parts)
+    if settings.REGISTRY_CONSENT_NOT_RECORDED_RESEARCH:
+        condition = (
+            f"({condition}) OR ({column} NOT IN (SELECT patient_id FROM {record}) "
+            f"AND {column} NOT IN (SELECT patient_id FROM {withdrawal}))"
+        )
+    return f"({condition})"
+
+
+def research_consented(queryset: models.QuerySet, scope: str | None = None) -> models.QuerySet:
+    """The rows researchers may read by consent (the model's scopes, plus ``scope``); every row
+    when REGISTRY_CONSENT_REQUIRED_FOR_RESEARCH is off. For jobs that act for a researcher
+    (exports); requests go through :func:`restrict`."""
+    path, scopes = consent_scopes_of(queryset.model)
+    if path is None:
+        return queryset
+    if not settings.REGISTRY_CONSENT_REQUIRED_FOR_RESEARCH:
+        return queryset
+    return queryset.filter(consent_q(path, scopes | ({scope} if scope else set())))
+
+
+def restrict_to_scope(queryset: models.QuerySet, user, scope: str) -> models.QuerySet:
+    """For a researcher, only the rows whose patient also granted ``scope`` (e.g. cohort
+    statistics computed from radiograph measurements need ``radiographs``)."""
+    if not access_of(user).research:
+        return queryset
+    if consent_scopes_of(queryset.model)[0] is None:
+        raise LookupError(f"{queryset.model.__name__} has no access_patient_path.")
+    return research_consented(queryset, scope)
+
+
+def _research_rows(queryset: models.QuerySet) -> models.QuerySet:
+    live = getattr(queryset.model, "instance_type", queryset.model)
+    if not getattr(live, "access_research", True):
+        return queryset.none()
+    return research_consented(queryset)
+
+
 def restrict(queryset: models.QuerySet, user, action: Action = Action.VIEW) -> models.QuerySet:
     """The rows of ``queryset`` that ``user`` may reach for ``action``."""
     access = access_of(user)
     if not access.any and not access.administers:
         return queryset.none()
     ids = access.center_ids(action)
+    if access.research and action == Action.VIEW:
+        queryset = _research_rows(queryset)
     if ids is None:
         return queryset
     path = center_path_of(queryset.model)

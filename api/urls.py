@@ -3,7 +3,14 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from api.views.access_log import AccessLogViewSet, PatientAccessLogView
 from api.views.accounts import CenterViewSet, MembershipViewSet
+from api.views.consent import (
+    ConsentDocumentViewSet,
+    ConsentIssueViewSet,
+    PatientConsentRecordViewSet,
+    PatientConsentWithdrawalViewSet,
+)
 from api.views.dicom import (
     RadiographBurnedInReviewView,
     RadiographDicomFileView,
@@ -11,6 +18,7 @@ from api.views.dicom import (
     RadiographPreviewView,
     UnmatchedInstanceViewSet,
 )
+from api.views.erasure import PatientEraseView, PatientSubjectAccessView
 from api.views.exports import ExportJobViewSet, ImportView
 from api.views.imaging import (
     FindingViewSet,
@@ -21,6 +29,7 @@ from api.views.imaging import (
 )
 from api.views.patients import PatientViewSet, PatientVisitViewSet, TreatmentViewSet, VisitViewSet
 from api.views.progression import CohortProgressionViewSet, PatientProgressionViewSet
+from api.views.sign_in_events import SignInEventViewSet
 from api.views.tasks import TaskViewSet
 
 app_name = "api"
@@ -29,6 +38,7 @@ router = DefaultRouter(use_regex_path=True)
 router.include_format_suffixes = False
 router.register("centers", CenterViewSet, basename="center")
 router.register("memberships", MembershipViewSet, basename="membership")
+router.register("sign-in-events", SignInEventViewSet, basename="sign-in-event")
 router.register("patients", PatientViewSet, basename="patient")
 router.register(
     r"patients/(?P<patient_pk>\d+)/visits", PatientVisitViewSet, basename="patient-visit"
@@ -47,6 +57,19 @@ router.register("lesion-tracks", LesionTrackViewSet, basename="lesion-track")
 router.register("findings", FindingViewSet, basename="finding")
 router.register("exports", ExportJobViewSet, basename="export")
 router.register("dicom-unmatched", UnmatchedInstanceViewSet, basename="dicom-unmatched")
+router.register("access-log", AccessLogViewSet, basename="access-log")
+router.register("consent-documents", ConsentDocumentViewSet, basename="consent-document")
+router.register(
+    r"patients/(?P<patient_pk>\d+)/consent-records",
+    PatientConsentRecordViewSet,
+    basename="patient-consent-record",
+)
+router.register(
+    r"patients/(?P<patient_pk>\d+)/consent-withdrawals",
+    PatientConsentWithdrawalViewSet,
+    basename="patient-consent-withdrawal",
+)
+router.register("consent-issues", ConsentIssueViewSet, basename="consent-issue")
 
 # Progression routes are explicit: a router would append a slash to "chart.svg".
 progression_urls = [
@@ -83,6 +106,17 @@ urlpatterns = [
         "v1/dicom-unmatched/<int:pk>/preview.png",
         UnmatchedInstanceViewSet.as_view({"get": "preview"}),
         name="dicom-unmatched-preview",
+    ),
+    path("v1/patients/<int:pk>/erase/", PatientEraseView.as_view(), name="patient-erase"),
+    path(
+        "v1/patients/<int:pk>/subject-access/",
+        PatientSubjectAccessView.as_view(),
+        name="patient-subject-access",
+    ),
+    path(
+        "v1/patients/<int:patient_pk>/access-log/",
+        PatientAccessLogView.as_view(),
+        name="patient-access-log",
     ),
     path("v1/", include(progression_urls)),
     path("v1/", include(router.urls)),

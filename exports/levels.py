@@ -124,9 +124,11 @@ def patient_columns(date_mode: str) -> list[Column]:
             "has_calcinosis",
             BOOLEAN,
             "calcinosis recorded",
-            sql="EXISTS (SELECT 1 FROM imaging_calcinosislesion hl JOIN imaging_radiograph hr "
-            "ON hr.id = hl.radiograph_id WHERE hr.patient_id = p.id)",
-            allowed="true; false",
+            # Unknown (empty) when the patient's radiographs are withheld for consent.
+            sql="CASE WHEN m.imaging THEN EXISTS (SELECT 1 FROM imaging_calcinosislesion hl "
+            "JOIN imaging_radiograph hr ON hr.id = hl.radiograph_id WHERE hr.patient_id = p.id) "
+            "END",
+            allowed="true; false; empty = radiographs left out for consent",
             description="At least one calcinosis lesion (SNOMED CT 18115005 pathologic "
             "calcification) on any radiograph.",
         ),

@@ -80,6 +80,10 @@ def manifest(spec: ExportSpec, result: ExportResult) -> dict[str, Any]:
             "manifestation (EUSTAR)",
         },
         "patients": result.patients,
+        # Research exports: patients left out because their consent does not allow research
+        # use, and patients whose radiographs (and measurements) were left out for lack of the
+        # radiographs scope. Counts only, never who (docs/governance.md).
+        "left_out_for_consent": result.left_out_for_consent,
         "rows_sorted": result.sorted_rows,
         "row_counts": result.row_counts,
         "progression_failures": result.progression_failures,

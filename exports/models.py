@@ -86,6 +86,12 @@ class ExportJob(Job):
         help_text="Centers the requester may export (clinicians); null: every center.",
     )
     project_key = models.CharField(max_length=200, blank=True, default="")
+    # Fixed when requested: a run must not turn a research export into an unrestricted one
+    # because the requester's roles changed meanwhile (review finding).
+    research = models.BooleanField(
+        default=False,
+        help_text="Requested as a researcher: consent, allow-list and cell-size rules apply.",
+    )
     rules = models.JSONField(default=dict, blank=True, help_text="Progression rules used.")
     file = models.FileField(storage=export_storage, max_length=200, blank=True, default="")
     size_bytes = models.PositiveBigIntegerField(null=True, blank=True)

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 
+from accounts.access import RADIOGRAPHS, RESEARCH, consent_sql
 from exports import dictionary, levels, sql
 from exports.columns import Column
 from exports.formats import wide
@@ -31,6 +32,7 @@ from exports.progression_rows import progression_batches
 from exports.pseudonyms import export_key
 from exports.selection import map_batches, selected_patients
 from exports.streaming import ExportSession
+from progression.cohort_summary import cell_suppressed
 from progression.engine.grading import REGION_ORDER
 from progression.registry_rules import rules_with
 
@@ -51,7 +53,9 @@ Progress = Callable[[int, int], None] | None
 
 @dataclass(frozen=True)
 class ExportSpec:
-    """What to export. ``center_ids`` None: every center (researchers, operators)."""
+    """What to export. ``center_ids`` None: every center (researchers, operators).
+    ``research``: for a researcher, so only patients whose consent allows it (the access rule,
+    applied when the export runs: a withdrawal counts for every export written after it)."""
 
     level: str
     format: str
@@ -60,6 +64,7 @@ class ExportSpec:
     center_ids: list[int] | None = None
     project_key: str = ""
     rules: dict[str, Any] = field(default_factory=dict)
+    research: bool = False
 
 
 @dataclass
@@ -69,6 +74,7 @@ class ExportResult:
     patients: int
     sorted_rows: bool
     progression_failures: int = 0
+    left_out_for_consent: dict[str, int] | None = None
 
 
 def registry_secret() -> bytes:
@@ -114,9 +120,10 @@ class _Writer:
             self.on_progress(done, max(self.total, done))
 
     def map_batches(self) -> Iterator[list[tuple]]:
+        """The patients whose progression is written (not those whose imaging is withheld)."""
         return self.session.batches(
             f"SELECT patient_id, pseudonym, offset_days, anchor FROM {sql.PATIENT_MAP} "
-            f"ORDER BY {self.session.dialect.text_order('pseudonym')}",
+            f"WHERE imaging ORDER BY {self.session.dialect.text_order('pseudonym')}",
             200,
         )
 
@@ -194,17 +201,39 @@ class _Writer:
         return {name: count}, columns
 
 
-def _prepare(session: ExportSession, spec: ExportSpec, key: bytes) -> int:
-    patients = selected_patients(filters=spec.filters, center_ids=spec.center_ids)
+def _prepare(
+    session: ExportSession, spec: ExportSpec, key: bytes
+) -> tuple[int, dict[str, int] | None]:
+    """Build the maps; returns the patients mapped and, for a research export, how many
+    patients consent left out and of how many the radiographs (counts only)."""
+    everyone = selected_patients(filters=spec.filters, center_ids=spec.center_ids)
+    patients = (
+        selected_patients(filters=spec.filters, center_ids=spec.center_ids, research=True)
+        if spec.research
+        else everyone
+    )
     session.execute(sql.create_patient_map(session.dialect, spec.date_mode))
     count = session.load_patient_map(
         map_batches(patients, key=key, date_mode=spec.date_mode)
     )
+    left_out = None
+    if spec.research:
+        if settings.REGISTRY_CONSENT_REQUIRED_FOR_RESEARCH:
+            imaging = consent_sql("patient_id", frozenset({RESEARCH, RADIOGRAPHS}))
+            session.execute(sql.withhold_imaging(imaging))
+        # Counts of a few people are themselves disclosive: null below REGISTRY_MIN_CELL_SIZE.
+        left_out = {
+            name: cell_suppressed(value, settings.REGISTRY_MIN_CELL_SIZE)
+            for name, value in (
+                ("patients", everyone.count() - count),
+                ("radiographs_of_patients", int(session.scalar(sql.WITHHELD_COUNT))),
+            )
+        }
     for statement in sql.create_radiograph_map(session.dialect, spec.date_mode):
         session.execute(statement)
     for statement in sql.create_track_map():
         session.execute(statement)
-    return count
+    return count, left_out
 
 
 def export_to_zip(spec: ExportSpec, path: Path, *, on_progress: Progress = None) -> ExportResult:
@@ -215,7 +244,7 @@ def export_to_zip(spec: ExportSpec, path: Path, *, on_progress: Progress = None)
         ExportSession() as session,
         ExportPackage(Path(path)) as package,
     ):
-        patients = _prepare(session, spec, key)
+        patients, left_out = _prepare(session, spec, key)
         writer = _Writer(spec, session, package, Path(workdir), on_progress)
         columns: list[Column] = []
         if spec.format == Format.FHIR:
@@ -252,6 +281,7 @@ def export_to_zip(spec: ExportSpec, path: Path, *, on_progress: Progress = None)
             patients=patients,
             sorted_rows=(spec.level, spec.format) not in UNSORTED,
             progression_failures=len(writer.progression_errors),
+            left_out_for_consent=left_out,
         )
         package.add_bytes("manifest.json", manifest_json(spec, result).encode())
     return result

@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.utils.datastructures import MultiValueDict
 
 from accounts import research_fields
+from accounts.access import research_consented
 from exports.pseudonyms import (
     SHIFT,
     PatientDates,
@@ -85,17 +86,19 @@ def selected_patients(
 ) -> QuerySet[Patient]:
     """Patients matching ``filters`` among ``center_ids`` (None: every center); ValidationError
     naming the filter when one is unknown, identifying, malformed or (``research``) not on the
-    research allow-list."""
+    research allow-list. ``research``: only patients whose consent allows research use (the
+    access rule's :func:`accounts.access.research_consented`)."""
     errors = filter_errors(filters, research=research)
     if errors:
         raise ValidationError(errors)
     queryset = Patient.objects.all()
     if center_ids is not None:
         queryset = queryset.filter(center_id__in=center_ids)
-    filterset = PatientFilterSet(data=_as_query(filters), queryset=queryset)
+    filterset = PatientFilterSet(data=_as_query(filters), queryset=queryset, research=research)
     if not filterset.is_valid():
         raise ValidationError({name: list(msgs) for name, msgs in filterset.errors.items()})
-    return filterset.qs.order_by()
+    patients = filterset.qs.order_by()
+    return research_consented(patients) if research else patients
 
 
 def row_estimate(patients: QuerySet[Patient], level: str) -> int:

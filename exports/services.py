@@ -20,9 +20,12 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from access_log.models import AccessKind
+from access_log.services import access_log_record
 from accounts.access import CENTER_REQUIRED as ONE_OF_SEVERAL
 from accounts.access import Action, access_of, only_center, restrict
 from accounts.models import Center
+from erasure.models import ErasureTombstone
 from exports.formats.tabular import XLSX_TOO_LARGE, XlsxTooLarge
 from exports.formats.wide import WIDE_LEVELS, WIDE_NOT_AVAILABLE
 from exports.imports.cohort import ImportReport, import_cohort
@@ -36,6 +39,13 @@ from registry.enqueue import enqueue
 from registry.jobs import heartbeat
 
 NO_ROLE = "Your account has no role in any center."
+ACCESS_CHANGED = (
+    "The requester's access changed after the request (a role removed or the account "
+    "disabled): request the export again."
+)
+ERASED_MEANWHILE = (
+    "A patient of this export's centers was erased while it was written: request it again."
+)
 # Researchers read real visit dates through the API: a birth date shifted (or made relative)
 # with the other dates would be recovered exactly from one of them (security review).
 RESEARCH_DATES_AS_RECORDED = (
@@ -130,8 +140,9 @@ def export_request(
         center_ids=export_scope(user),
         project_key=project_key,
         rules=dict(rules or {}),
+        research=access_of(user).research,
     )
-    export_check(spec, research=access_of(user).research)
+    export_check(spec, research=spec.research)
     job = ExportJob.objects.create(
         requested_by=user,
         level=level,
@@ -140,6 +151,7 @@ def export_request(
         filters=spec.filters,
         center_ids=spec.center_ids,
         project_key=project_key,
+        research=spec.research,
         rules=rules_with(spec.rules).as_dict(),
     )
     transaction.on_commit(lambda: _enqueue(job.pk), robust=True)
@@ -155,7 +167,20 @@ def spec_of(job: ExportJob) -> ExportSpec:
         center_ids=job.center_ids,
         project_key=job.project_key,
         rules=job.rules,
+        research=job.research,
     )
+
+
+def requester_still_allowed(job: ExportJob) -> bool:
+    """The requester may still make this export: a research job needs the research role, a
+    clinical one every center it names (access is read again when the job runs)."""
+    access = access_of(job.requested_by)
+    if job.research:
+        return access.research
+    if not access.clinical:
+        return False
+    ids = access.center_ids(Action.VIEW)
+    return ids is None or (job.center_ids is not None and set(job.center_ids) <= ids)
 
 
 def export_run(*, job_id: int) -> None:
@@ -169,6 +194,7 @@ def export_run(*, job_id: int) -> None:
         job_move(job_id, Status.RUNNING, done=0)
     except IllegalJobMove:  # finished meanwhile, or another run holds it and is alive
         return
+    job.refresh_from_db(fields=["started_at"])  # erasures after this may be in the file
     every = settings.REGISTRY_EXPORT_PROGRESS_ROWS
     last = {"done": 0}
 
@@ -180,7 +206,9 @@ def export_run(*, job_id: int) -> None:
     with heartbeat(ExportJob, job_id), ExportJob.scratch_dir(job_id) as workdir:
         path = Path(workdir) / f"export-{job_id}.zip"
         try:
-            if access_of(job.requested_by).research:  # the cohort may have shrunk since
+            if not requester_still_allowed(job):
+                raise PermissionDenied(ACCESS_CHANGED)
+            if job.research:  # the cohort may have shrunk since
                 export_check(spec_of(job), research=True)
             result = export_to_zip(spec_of(job), path, on_progress=on_progress)
         except TRANSIENT:
@@ -193,7 +221,16 @@ def export_run(*, job_id: int) -> None:
         except Exception as error:
             export_fail(job_id=job_id, error=f"{type(error).__name__}: {error}")
             raise
-        _store(job, path, result.row_counts)
+        _store(job, path, result.row_counts, patients=result.patients)
+
+
+def erased_since(job: ExportJob) -> bool:
+    """A patient of the job's centers was erased after the job started: the file it is about
+    to store may hold them, and erasure removes only the files finished before it."""
+    tombstones = ErasureTombstone.objects.filter(erased_at__gte=job.started_at or job.created_at)
+    if job.center_ids is not None:
+        tombstones = tombstones.filter(center_id__in=job.center_ids)
+    return tombstones.exists()
 
 
 def _message(error: Exception) -> str:
@@ -202,18 +239,24 @@ def _message(error: Exception) -> str:
     return str(error)
 
 
-def _store(job: ExportJob, path: Path, row_counts: dict[str, int]) -> None:
+def _store(job: ExportJob, path: Path, row_counts: dict[str, int], *, patients: int) -> None:
+    """Store the file, mark the job succeeded and log the export (its patient count and
+    checksum: the file is pseudonymized, its patients are not listed)."""
+    if erased_since(job):
+        export_fail(job_id=job.pk, error=ERASED_MEANWHILE)
+        return
     name = f"exports/{job.pk}-{job.level}-{job.format}-{secrets.token_hex(8)}.zip"
     with open(path, "rb") as handle:
         stored = ExportJob._meta.get_field("file").storage.save(name, File(handle))
     rows = sum(row_counts.values())
+    checksum = file_sha256(path)
     try:
         job_move(
             job.pk,
             Status.SUCCEEDED,
             file=stored,
             size_bytes=path.stat().st_size,
-            checksum=file_sha256(path),
+            checksum=checksum,
             row_counts=row_counts,
             done=rows,
             total=rows,
@@ -221,6 +264,15 @@ def _store(job: ExportJob, path: Path, row_counts: dict[str, int]) -> None:
         )
     except IllegalJobMove:  # another run of the job finished first: keep its file, not ours
         ExportJob._meta.get_field("file").storage.delete(stored)
+        return
+    access_log_record(
+        user=job.requested_by,
+        kind=AccessKind.EXPORT_PRODUCED,
+        route="exports.tasks.run_export",
+        object_id=job.pk,
+        patient_count=patients,
+        checksum=checksum,
+    )
 
 
 def export_fail(*, job_id: int, error: str) -> None:

@@ -122,14 +122,25 @@ def create_patient_map(dialect: Dialect, date_mode: str) -> str:
     return (
         f"CREATE TEMPORARY TABLE {PATIENT_MAP} (patient_id bigint PRIMARY KEY, "
         f"pseudonym varchar(32) NOT NULL, offset_days integer NOT NULL, anchor date, "
-        f"birth {birth}, raynaud_onset {dates}, first_onset {dates})"
+        f"birth {birth}, raynaud_onset {dates}, first_onset {dates}, "
+        f"imaging boolean NOT NULL DEFAULT TRUE)"
     )
+
+
+def withhold_imaging(condition: str) -> str:
+    """Mark the mapped patients failing ``condition`` (on ``patient_id``: a research export's
+    radiographs consent): their radiographs, lesions, tracks and progression stay out."""
+    return f"UPDATE {PATIENT_MAP} SET imaging = FALSE WHERE NOT {condition}"
+
+
+WITHHELD_COUNT = f"SELECT count(*) FROM {PATIENT_MAP} WHERE NOT imaging"
 
 
 def create_radiograph_map(dialect: Dialect, date_mode: str) -> list[str]:
     """Each selected radiograph's ordinal per patient (by date) and its transformed date, so the
     lesion query joins one small table instead of computing a window over every lesion. No
-    index: every query reads it whole (a hash join), and building one would cost more."""
+    index: every query reads it whole (a hash join), and building one would cost more. Only
+    the radiographs of patients whose imaging is not withheld (:func:`withhold_imaging`)."""
     acquired = dialect.transform_date("r.acquired_on", date_mode)
     return [
         f"CREATE TEMPORARY TABLE {RADIOGRAPH_MAP} (radiograph_id bigint NOT NULL, "
@@ -139,7 +150,7 @@ def create_radiograph_map(dialect: Dialect, date_mode: str) -> list[str]:
         f"INSERT INTO {RADIOGRAPH_MAP} SELECT r.id, r.patient_id, row_number() OVER "
         f"(PARTITION BY r.patient_id ORDER BY r.acquired_on, r.id), m.pseudonym, {acquired}, "
         f"r.body_region, r.laterality, r.view FROM imaging_radiograph r "
-        f"JOIN {PATIENT_MAP} m ON m.patient_id = r.patient_id",
+        f"JOIN {PATIENT_MAP} m ON m.patient_id = r.patient_id WHERE m.imaging",
         f"ANALYZE {RADIOGRAPH_MAP}",  # without statistics the planner hashes the lesions
     ]
 
@@ -149,7 +160,7 @@ def create_track_map() -> list[str]:
         f"CREATE TEMPORARY TABLE {TRACK_MAP} (track_id bigint NOT NULL, n integer NOT NULL)",
         f"INSERT INTO {TRACK_MAP} SELECT t.id, row_number() OVER "
         f"(PARTITION BY t.patient_id ORDER BY t.id) FROM imaging_lesiontrack t "
-        f"JOIN {PATIENT_MAP} m ON m.patient_id = t.patient_id",
+        f"JOIN {PATIENT_MAP} m ON m.patient_id = t.patient_id WHERE m.imaging",
         f"ANALYZE {TRACK_MAP}",
     ]
 

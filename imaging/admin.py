@@ -145,7 +145,7 @@ class DicomInstanceAdmin(RestrictedAdmin):
     date_hierarchy = "received_at"
     actions = ["assign_to_patient"]
     # the keyed fingerprint means nothing to a reader; files are served by the API, not /media/
-    exclude = ["source_patient_key", "file", "thumbnail", "viewer_image"]
+    exclude = ["source_patient_key", "source_id_key", "file", "thumbnail", "viewer_image"]
 
     def get_readonly_fields(self, request, obj=None):
         fields = [f.name for f in self.model._meta.fields if f.name not in self.exclude]

@@ -10,6 +10,7 @@ import django_filters as filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from accounts.access import RADIOGRAPHS, access_of, research_consented
 from accounts.filtersets import CenterCodeFilter
 from accounts.models import Center
 from imaging.models import CalcinosisLesion
@@ -97,8 +98,15 @@ class PatientFilterSet(ScopedFilterSet):
             onset_midpoint_q("first_non_raynaud_onset", cutoff)
         )
 
+    def __init__(self, *args, research: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        user = getattr(self.request, "user", None)
+        self.research = research or access_of(user).research
+
     def filter_has_calcinosis(self, queryset, name, value):
         lesions = CalcinosisLesion.objects.filter(radiograph__patient=OuterRef("pk"))
+        if self.research:  # without the radiographs scope, researchers know neither answer
+            queryset = research_consented(queryset, RADIOGRAPHS)
         return queryset.filter(Exists(lesions) if value else ~Exists(lesions))
 
     def filter_meets(self, queryset, name, value):

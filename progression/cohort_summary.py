@@ -115,7 +115,7 @@ def cohort_summary_suppressed(summary: dict[str, Any], *, min_cell: int) -> dict
     small = summary["patients"] < min_cell
 
     def cell(value: int) -> int | None:
-        return None if small else _cell(value, min_cell)
+        return None if small else cell_suppressed(value, min_cell)
 
     bands = summary["duration_bands"]
     return {
@@ -140,7 +140,8 @@ def cohort_summary_suppressed(summary: dict[str, Any], *, min_cell: int) -> dict
     }
 
 
-def _cell(value: int, min_cell: int) -> int | None:
+def cell_suppressed(value: int, min_cell: int) -> int | None:
+    """A count a researcher may see: null from 1 to ``min_cell - 1``."""
     return None if 0 < value < min_cell else value
 
 
@@ -155,9 +156,9 @@ def _kaplan_meier_suppressed(curve: dict[str, Any], min_cell: int, small: bool) 
     if small:
         return {"n": None, "events": None, "excluded": None, "steps": [], "at_risk": []}
     return {
-        "n": _cell(curve["n"], min_cell),
-        "events": _cell(curve["events"], min_cell),
-        "excluded": _cell(curve["excluded"], min_cell),
+        "n": cell_suppressed(curve["n"], min_cell),
+        "events": cell_suppressed(curve["events"], min_cell),
+        "excluded": cell_suppressed(curve["excluded"], min_cell),
         "steps": [step for step in curve["steps"] if step["at_risk"] >= min_cell],
         "at_risk": [row for row in curve["at_risk"] if row["at_risk"] >= min_cell],
     }

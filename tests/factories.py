@@ -5,7 +5,12 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
+from accounts.access import access_of
 from accounts.models import Center
+from consent.models import ConsentDocument, Scope
+from consent.services import consent_document_create, consent_record
+from exports.models import ExportJob
+from exports.services import export_scope
 from imaging.models import CalcinosisLesion, LesionTrack, Radiograph
 from imaging.services import lesion_save, radiograph_save, track_save
 from patients.models import Patient, Visit
@@ -21,7 +26,8 @@ def make_center(code: str | None = None, name: str = "Test clinic") -> Center:
     return Center.objects.get_or_create(code=code, defaults={"name": name})[0]
 
 
-def make_patient(center: Center | None = None, **fields) -> Patient:
+def make_patient(center: Center | None = None, *, consent: bool = True, **fields) -> Patient:
+    """A patient; ``consent`` records research and radiographs consent (False: not recorded)."""
     values = {
         "local_id": f"MRN-{next(_counter):05d}",
         "birth_date": date(1960, 11, 2),
@@ -29,7 +35,43 @@ def make_patient(center: Center | None = None, **fields) -> Patient:
         "ssc_subtype": "limited_cutaneous",
     }
     values.update(fields)
-    return patient_save(patient=Patient(center=center or make_center(), **values))
+    patient = patient_save(patient=Patient(center=center or make_center(), **values))
+    if consent:
+        record_consent(patient)
+    return patient
+
+
+RESEARCH_CONSENT = ("care", "radiographs", "research")
+
+
+def make_consent_document(center: Center, **fields) -> ConsentDocument:
+    """The center's test consent form (one per center unless fields differ), every scope."""
+    existing = ConsentDocument.objects.filter(center=center, title="Registry consent").first()
+    if existing is not None and not fields:
+        return existing
+    values = {
+        "title": "Registry consent",
+        "version": f"{next(_counter)}",
+        "language": "en",
+        "effective_on": date(2000, 1, 1),
+        "ethics_reference": "EC-TEST-1",
+        "text": "Synthetic consent text.",
+        "scopes": [scope for scope, _label in Scope.choices],
+    }
+    values.update(fields)
+    return consent_document_create(center=center, **values)
+
+
+def record_consent(patient: Patient, scopes=RESEARCH_CONSENT, signed_on: date | None = None):
+    """Record that ``patient`` signed the center's test form for ``scopes`` (researchers see
+    only patients with research consent; radiographs also need the radiographs scope)."""
+    return consent_record(
+        patient=patient,
+        document=make_consent_document(patient.center),
+        signed_on=signed_on or date(2020, 1, 1),
+        scopes=scopes,
+        recorded_by=None,
+    )
 
 
 def make_visit(patient: Patient, **fields) -> Visit:
@@ -70,3 +112,17 @@ def make_lesion(radiograph: Radiograph, **fields) -> CalcinosisLesion:
     }
     values.update(fields)
     return lesion_save(lesion=CalcinosisLesion(radiograph=radiograph, **values))
+
+
+def make_export_job(user, **fields) -> ExportJob:
+    """A queued export as ``export_request`` records it (scope and research flag of ``user``),
+    without running it."""
+    values = {
+        "level": "patients",
+        "format": "csv",
+        "date_mode": "keep",
+        "center_ids": export_scope(user),
+        "research": access_of(user).research,
+    }
+    values.update(fields)
+    return ExportJob.objects.create(requested_by=user, **values)

@@ -14,6 +14,8 @@ role of centers A and B. What must hold:
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -21,8 +23,9 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
 from accounts.access import center_path_of
-from accounts.models import Membership
+from accounts.models import Membership, SignInEvent
 from accounts.services import token_create, user_add
+from consent.services import consent_withdraw
 from imaging.dicom import ingest
 from imaging.models import RadiographicFinding
 from patients.models import CalcinosisTreatment, Patient, SubtypeAssessment
@@ -56,6 +59,10 @@ def _clinical_world(center, tag: str) -> dict:
     )
     track = factories.make_track(patient)
     factories.make_lesion(radiograph, track=track)
+    factories.record_consent(patient, scopes=["recontact"], signed_on=date(2021, 1, 1))
+    consent_withdraw(
+        patient=patient, withdrawn_on=date(2022, 1, 1), scopes=["recontact"], recorded_by=None
+    )
     ds = make_dx(sop_instance_uid=f"1.2.826.0.1.3680043.8.498.77{len(tag)}{ord(tag[0])}")
     ingest.radiograph_ingest(to_bytes(ds), center=center, via="cli")
     return {"patient": patient}
@@ -77,6 +84,9 @@ def world(center, other_center):
     b = _clinical_world(other_center, "B")
     member_b = user_add(email="secret-member@b.example.org", center=other_center, role="clinician")
     token_create(user=member_b)
+    SignInEvent.objects.create(
+        kind="failed", user=member_b, username="secret-member@b.example.org", address="10.9.8.7"
+    )
     gone = factories.make_patient(other_center, local_id="LOCAL-B-DELETED")
     gone_pk = gone.pk
     patient_delete(patient=gone, reason="walk: a deleted patient's history")

@@ -40,9 +40,7 @@ def user(center):
 
 
 def export_job(user, **fields) -> ExportJob:
-    return ExportJob.objects.create(
-        requested_by=user, level="patients", format="csv", date_mode="keep", **fields
-    )
+    return factories.make_export_job(user, **fields)
 
 
 def silent(job: Job, seconds: float = 3600) -> None:

@@ -27,6 +27,14 @@ PUBLIC = {
     "",  # redirects to the patient list, which asks for a sign-in
     "login/",
     "logout/",
+    # Single sign-on, walked by test_sso_routes_answer_every_role_alike below.
+    "sso/login/",
+    "sso/callback/",
+    # Password reset, for people who cannot sign in: tests/accounts/test_password_reset.py
+    "password/reset/",
+    "password/reset/sent/",
+    "password/reset/<uidb64>/<token>/",
+    "password/reset/done/",
     "health/",
     "api/schema/",
     "api/docs/",
@@ -46,8 +54,29 @@ CLINIC = {
     ),
     "unmatched/": ("clinic:unmatched", None, ["GET"]),
     "unmatched/<int:pk>/assign/": ("clinic:unmatched-assign", "unmatched", ["POST"]),
+    "patients/<int:pk>/subject-access/": ("clinic:patient-subject-access", "patient", ["GET"]),
+    "patients/<int:pk>/consent/": ("clinic:consent-record", "patient", ["GET", "POST"]),
+    "patients/<int:pk>/consent/withdraw/": ("clinic:consent-withdraw", "patient", ["GET", "POST"]),
+    "consent/follow-up/": ("clinic:consent-issues", None, ["GET"]),
 }
+# Routes for center admins (of the object's center) and superusers only: clinicians get 403.
+ADMIN_ONLY = {"patients/<int:pk>/subject-access/"}
 ROLES = ["anonymous", "no_role", "researcher", "clinician_b", "admin_a", "clinician_a"]
+# One's own password and session, whatever one's role: route -> (URL name, method, anonymous
+# answer). Walked by test_own_account_routes_need_a_sign_in_only.
+SIGNED_IN = {
+    "password/": ("clinic:password-change", "GET", 302),
+    "session/status/": ("clinic:session-status", "GET", 401),
+    "session/keepalive/": ("clinic:session-keepalive", "POST", 401),
+}
+# One's own second factor, whatever one's role: route -> (URL name, method, answer to a signed-in
+# person without an authenticator). Walked by test_two_factor_routes_need_a_sign_in_only.
+TWO_FACTOR = {
+    "two-factor/": ("clinic:two-factor", "GET", 200),
+    "two-factor/enrol/": ("clinic:two-factor-enrol", "GET", 200),
+    "two-factor/verify/": ("clinic:two-factor-verify", "GET", 302),  # nothing to verify
+    "two-factor/backup-codes/": ("clinic:two-factor-backup-codes", "POST", 302),  # enrol first
+}
 
 
 def _routes(patterns, prefix: str = "") -> list[str]:
@@ -80,7 +109,7 @@ def test_every_route_is_in_a_role_walk():
             if plain.startswith("api/v1/") and "(?P<format>" not in plain and not walked:
                 loose.append(route)
             continue
-        if route not in CLINIC:
+        if route not in CLINIC and route not in SIGNED_IN and route not in TWO_FACTOR:
             loose.append(route)
     assert not loose, f"routes in no role walk: {loose}"
 
@@ -126,11 +155,12 @@ def test_clinic_routes_follow_the_access_rule(client, clinic_world, role):
     users, objects = clinic_world
     if users[role] is not None:
         client.force_login(users[role])
-    expected = _expected(role)
-    for _route, (name, kind, methods) in CLINIC.items():
+    for route, (name, kind, methods) in CLINIC.items():
         obj = objects.get(kind)
         pk = getattr(obj, "pk", obj)
         url = reverse(name, args=[pk] if kind else [])
+        clinician = role in ("clinician_a", "clinician_b")
+        expected = "forbidden" if route in ADMIN_ONLY and clinician else _expected(role)
         for method in methods:
             # A form naming A's patient: the only POST whose empty form answers 404 is the
             # assignment (no patient), which must prove the rule on the image, not the form.
@@ -149,3 +179,55 @@ def test_clinic_routes_follow_the_access_rule(client, clinic_world, role):
                     assert "CLINIC-A-1" not in response.content.decode()
             else:
                 assert status in (200, 302, 400), (role, url, method, status)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_own_account_routes_need_a_sign_in_only(client, center, other_center, role):
+    """Anonymous: the login page (or 401 JSON); every signed-in role: its own page, 200."""
+    user = role_users(center, other_center)[role]
+    if user is not None:
+        client.force_login(user)
+    for _route, (name, method, anonymous) in SIGNED_IN.items():
+        url = reverse(name)
+        response = client.get(url) if method == "GET" else client.post(url)
+        want = anonymous if user is None else 200
+        assert response.status_code == want, (role, url, response.status_code)
+        if user is None and want == 302:
+            assert "/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_two_factor_routes_need_a_sign_in_only(client, center, other_center, role):
+    """Anonymous: the login page; every signed-in role: its own two-factor pages."""
+    user = role_users(center, other_center)[role]
+    if user is not None:
+        client.force_login(user)
+    for _route, (name, method, signed_in) in TWO_FACTOR.items():
+        url = reverse(name)
+        response = client.get(url) if method == "GET" else client.post(url)
+        want = 302 if user is None else signed_in
+        assert response.status_code == want, (role, url, response.status_code)
+        if user is None:
+            assert response["Location"].startswith("/login/"), (role, url)
+        elif want == 302:
+            assert response["Location"].startswith(("/patients/", "/two-factor/")), (role, url)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_sso_routes_answer_every_role_alike(client, center, other_center, settings, role):
+    """Without an issuer the SSO routes are 404; with one, "Sign in with" goes to the
+    provider and a callback without its state goes back to the login page, for every role."""
+    user = role_users(center, other_center)[role]
+    if user is not None:
+        client.force_login(user)
+    assert client.get(reverse("clinic:sso-login")).status_code == 404
+    assert client.get(reverse("clinic:sso-callback")).status_code == 404
+    settings.REGISTRY_OIDC_ISSUER = "https://sso.hospital.example"
+    settings.REGISTRY_OIDC_ENDPOINTS = {
+        "authorization_endpoint": "https://sso.hospital.example/authorize"
+    }
+    response = client.get(reverse("clinic:sso-login"))
+    assert response.status_code == 302
+    assert response["Location"].startswith("https://sso.hospital.example/authorize?")
+    response = client.get(reverse("clinic:sso-callback"))
+    assert response.status_code == 302 and response["Location"] == reverse("clinic:login")

@@ -14,6 +14,7 @@ from api.serializers.base import (
     ResearchFieldsMixin,
     StrictSerializer,
 )
+from api.serializers.consent import ConsentStateField
 from api.serializers.fields import PartialDateField
 from patients.choices import AUTOANTIBODIES, AntibodyResult
 from patients.models import CLASSIFICATION_FIELDS, Patient, SubtypeAssessment, Visit
@@ -184,6 +185,7 @@ class PatientDetailSerializer(PatientSerializer):
         source="subtype_assessments", many=True, read_only=True
     )
     visits = VisitSummarySerializer(many=True, read_only=True)
+    consent = ConsentStateField()  # clinical users only: not in the research allow-list
 
     class Meta(PatientSerializer.Meta):
-        fields = [*PatientSerializer.Meta.fields, "subtype_history", "visits"]
+        fields = [*PatientSerializer.Meta.fields, "subtype_history", "visits", "consent"]

@@ -15,6 +15,9 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from access_log.models import AccessKind
+from access_log.patients import patient_ids_of
+from access_log.recording import access_log_note
 from accounts.access import Action, restrict
 from api.concurrency import check_if_match, etag_for
 from api.idempotency import idempotent
@@ -51,6 +54,33 @@ class RestrictedQuerysetMixin:
         return restrict(
             self.base_queryset(), self.request.user, Action.for_method(self.request.method)
         )
+
+
+class AccessLoggedMixin:
+    """Reads of patient-bound rows go to the access log (:mod:`access_log.recording`): a list
+    page with the patients it returned, one record with its patient. The patients come from the
+    objects being serialized, so no viewset repeats it and no row costs a query."""
+
+    logged_reads = {"list": AccessKind.API_LIST, "retrieve": AccessKind.API_DETAIL}
+
+    def get_serializer(self, *args, **kwargs):
+        kind = self.logged_reads.get(getattr(self, "action", None))
+        if args and kind and self.request.method in ("GET", "HEAD"):
+            rows = args[0] if kwargs.get("many") else [args[0]]
+            self.note_read(rows, kind)
+        return super().get_serializer(*args, **kwargs)
+
+    def note_read(self, rows, kind: str) -> None:
+        rows = list(rows)
+        patient_ids = patient_ids_of(rows, type(rows[0])) if rows else []
+        if patient_ids:
+            named = next((v for v in self.kwargs.values() if str(v).isdigit()), None)
+            access_log_note(
+                self.request,
+                kind=kind,
+                patient_ids=patient_ids,
+                object_id=int(named) if named is not None else None,
+            )
 
 
 class EtagMixin:
@@ -125,6 +155,7 @@ class HistoryMixin:
     )
     def history(self, request, *args, **kwargs):
         instance = self.get_object()
+        self.note_read([instance], AccessKind.API_HISTORY)
         records = list(
             instance.history.select_related("history_user").order_by("-history_id")[:HISTORY_LIMIT]
         )
@@ -138,6 +169,7 @@ class HistoryMixin:
 @extend_schema(parameters=[IF_MATCH], methods=["PUT", "PATCH", "DELETE"])
 @extend_schema(parameters=[IDEMPOTENCY_KEY], methods=["POST"])
 class RegistryViewSet(
+    AccessLoggedMixin,
     RestrictedQuerysetMixin,
     IdempotentCreateMixin,
     IfMatchUpdateMixin,

@@ -31,6 +31,8 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access_log.models import AccessKind
+from access_log.recording import access_log_note
 from accounts.access import Action, access_of, only_center
 from api.exception_handler import PayloadTooLarge
 from api.permissions import ClinicalOnly, RegistryPermission
@@ -201,10 +203,12 @@ def preview_response(request, instance: DicomInstance) -> FileResponse:
 
 
 class RadiographFileView(APIView):
-    """Base of the radiograph's DICOM file and preview: the radiograph's access rules."""
+    """Base of the radiograph's DICOM file and preview: the radiograph's access rules; a file
+    sent is a read of the patient's data (the access log's ``kind``)."""
 
     permission_classes = [RegistryPermission]
     content_negotiation_class = JsonErrorsOnly
+    kind: str
 
     def instance(self, request, pk: int) -> DicomInstance:
         radiographs = Radiograph.objects.restrict(request.user)
@@ -214,11 +218,16 @@ class RadiographFileView(APIView):
             raise exceptions.NotFound(NO_DICOM, code="no_dicom")
         if access_of(request.user).research and not instance.research_visible:
             raise exceptions.PermissionDenied(BURNED_IN, code="burned_in_annotation")
+        access_log_note(
+            request, kind=self.kind, patient_ids=[radiograph.patient_id], object_id=radiograph.pk
+        )
         return instance
 
 
 class RadiographPreviewView(RadiographFileView):
     """``GET /api/v1/radiographs/{id}/preview.png?size=thumb|viewer``."""
+
+    kind = AccessKind.PREVIEW_DOWNLOAD
 
     @extend_schema(
         parameters=[SIZE_PARAMETER],
@@ -232,6 +241,8 @@ class RadiographPreviewView(RadiographFileView):
 
 class RadiographDicomFileView(RadiographFileView):
     """``GET /api/v1/radiographs/{id}/dicom``."""
+
+    kind = AccessKind.DICOM_DOWNLOAD
 
     @extend_schema(
         responses=DICOM_RESPONSE,

@@ -24,6 +24,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access_log.models import AccessKind
+from access_log.recording import access_log_note
 from accounts.access import access_of, restrict_owned
 from api.exception_handler import PayloadTooLarge
 from api.idempotency import idempotent
@@ -137,6 +139,9 @@ class ExportJobViewSet(
         )
         response["ETag"] = f'"{job.checksum}"'
         response["X-Checksum-SHA256"] = job.checksum
+        access_log_note(
+            request, kind=AccessKind.EXPORT_DOWNLOAD, object_id=job.pk, checksum=job.checksum
+        )
         return response
 
     @extend_schema(

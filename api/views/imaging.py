@@ -14,7 +14,7 @@ from api.serializers.imaging import (
     NestedLesionSerializer,
     RadiographSerializer,
 )
-from api.views.base import IdempotentCreateMixin, RegistryViewSet
+from api.views.base import AccessLoggedMixin, IdempotentCreateMixin, RegistryViewSet
 from imaging.filtersets import (
     FindingFilterSet,
     LesionFilterSet,
@@ -32,7 +32,7 @@ class RadiographViewSet(RegistryViewSet):
 
 
 class FindingViewSet(RegistryViewSet):
-    queryset = RadiographicFinding.objects.all()
+    queryset = RadiographicFinding.objects.select_related("radiograph")  # its patient, logged
     serializer_class = FindingSerializer
     filterset_class = FindingFilterSet
 
@@ -51,7 +51,11 @@ class LesionViewSet(RegistryViewSet):
 
 
 class RadiographLesionViewSet(
-    IdempotentCreateMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    AccessLoggedMixin,
+    IdempotentCreateMixin,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """``/radiographs/{radiograph_id}/lesions/``; another center's radiograph is 404."""
 

@@ -11,7 +11,7 @@ from rest_framework.generics import get_object_or_404
 from api.permissions import RegistryPermission
 from api.serializers.patients import PatientDetailSerializer, PatientSerializer
 from api.serializers.visits import NestedVisitSerializer, TreatmentSerializer, VisitSerializer
-from api.views.base import IdempotentCreateMixin, RegistryViewSet
+from api.views.base import AccessLoggedMixin, IdempotentCreateMixin, RegistryViewSet
 from patients.filtersets import PatientFilterSet, TreatmentFilterSet, VisitFilterSet
 from patients.models import CalcinosisTreatment, Patient, Visit
 from patients.services import patient_delete
@@ -33,7 +33,9 @@ class PatientViewSet(RegistryViewSet):
         queryset = self.queryset.all()
         if self.action in ("retrieve", "update", "partial_update"):
             visits = Visit.objects.select_related("patient").order_by("date", "id")
-            queryset = queryset.prefetch_related("subtype_assessments", Prefetch("visits", visits))
+            queryset = queryset.prefetch_related(
+                "subtype_assessments", Prefetch("visits", visits), "consent_states"
+            )
         return queryset
 
     def get_serializer_class(self):
@@ -76,7 +78,11 @@ class TreatmentViewSet(RegistryViewSet):
 
 
 class PatientVisitViewSet(
-    IdempotentCreateMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    AccessLoggedMixin,
+    IdempotentCreateMixin,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """``/patients/{patient_id}/visits/``: a patient's visits; another center's patient is 404."""
 

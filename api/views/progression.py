@@ -10,7 +10,9 @@ from rest_framework import exceptions, status, viewsets
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from accounts.access import access_of
+from access_log.models import AccessKind
+from access_log.recording import access_log_note
+from accounts.access import RADIOGRAPHS, access_of, restrict_to_scope
 from api.filter_backends import refuse_for_research, research_filters
 from api.idempotency import idempotent
 from api.permissions import RegistryPermission
@@ -67,7 +69,14 @@ class PatientProgressionViewSet(viewsets.ViewSet):
     permission_classes = [RegistryPermission]
 
     def _patient(self, request, patient_pk) -> Patient:
-        return get_object_or_404(Patient.objects.restrict(request.user), pk=patient_pk)
+        # Progression is read off the radiographs: a researcher needs that scope too.
+        patients = restrict_to_scope(Patient.objects.restrict(request.user), request.user,
+                                     RADIOGRAPHS)
+        patient = get_object_or_404(patients, pk=patient_pk)
+        access_log_note(
+            request, kind=AccessKind.API_DETAIL, patient_ids=[patient.pk], object_id=patient.pk
+        )
+        return patient
 
     @extend_schema(
         parameters=RULE_PARAMETERS,
@@ -96,7 +105,10 @@ class CohortProgressionViewSet(viewsets.ViewSet):
     filterset_class = PatientFilterSet
 
     def _patients(self, request):
-        patients = Patient.objects.restrict(request.user)
+        # Cohort statistics come from radiograph measurements: for researchers, only patients
+        # who granted research and radiographs (docs/governance.md).
+        patients = restrict_to_scope(Patient.objects.restrict(request.user), request.user,
+                                     RADIOGRAPHS)
         params = request.query_params.copy()
         params.pop("band_width_years", None)
         if access_of(request.user).research:

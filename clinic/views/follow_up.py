@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from access_log.models import AccessKind
+from access_log.recording import access_log_note
 from clinic.access import clinical_required, patient_or_404
 from clinic.forms import FindingRowForm, LesionRowForm, RadiographRowForm, TreatmentForm, VisitForm
 from imaging.models import LesionTrack
@@ -64,6 +66,7 @@ def _attach(forms_by_key: dict, errors: FollowUpErrors) -> None:
 @clinical_required
 def follow_up(request, pk: int):
     patient = patient_or_404(request.user, pk)
+    access_log_note(request, kind=AccessKind.CLINIC_PATIENT, patient_ids=[pk], object_id=pk)
     context = _forms(request, patient)
     if request.method == "POST" and all(
         f.is_valid()

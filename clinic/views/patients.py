@@ -9,10 +9,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from access_log.models import AccessKind
+from access_log.recording import access_log_note
+from access_log.visibility import who_looked
 from accounts.access import Action, restrict
 from accounts.models import Center
 from clinic.access import clinical_required, patient_or_404, patients_for
 from clinic.forms import PatientForm
+from consent.models import PatientConsentState, Scope
+from consent.selection import consent_state_of, with_research_consent
 from patients.choices import AUTOANTIBODIES, SscSubtype
 from patients.filtersets import PatientFilterSet
 from patients.services import patient_save
@@ -51,8 +56,16 @@ def patient_list(request):
             params.pop(name)
     filterset = PatientFilterSet(params, queryset=patients)
     patients = filterset.qs if filterset.is_valid() else patients.none()
-    patients = patients.annotate(last_visit=Max("visits__date")).order_by("-updated_at", "-id")
+    patients = with_research_consent(
+        patients.annotate(last_visit=Max("visits__date"))
+    ).order_by("-updated_at", "-id")
     page = Paginator(patients, 25).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    access_log_note(
+        request,
+        kind=AccessKind.CLINIC_PATIENT_LIST,
+        patient_ids=[patient.pk for patient in page.object_list],
+    )
     return render(
         request,
         "clinic/patient_list.html",
@@ -98,6 +111,9 @@ def _timeline(patient) -> list[dict]:
 @clinical_required
 def patient_detail(request, pk: int):
     patient = patient_or_404(request.user, pk)
+    access_log_note(
+        request, kind=AccessKind.CLINIC_PATIENT, patient_ids=[patient.pk], object_id=patient.pk
+    )
     detail = progression_detail(patient_id=patient.pk)
     today = timezone.localdate()
     tracks = detail["tracks"]
@@ -123,5 +139,10 @@ def patient_detail(request, pk: int):
             "track_dates": dates,
             "track_rows": rows,
             "treatments": patient.treatments.all(),
+            "who_looked": who_looked(request.user, patient),
+            "consent": [
+                (Scope(scope).label, state, PatientConsentState.State(state["state"]).label)
+                for scope, state in consent_state_of(patient.consent_states.all()).items()
+            ],
         },
     )

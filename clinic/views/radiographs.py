@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from access_log.models import AccessKind
+from access_log.recording import access_log_note
 from accounts.access import Action, get_restricted_or_404
 from clinic.access import clinical_required, patients_for
 from imaging.choices import APPROXIMATE_SPACING, Morphology, Segment, Tissue
@@ -22,6 +24,12 @@ def radiograph_viewer(request, pk: int):
     radiograph = get_object_or_404(
         Radiograph.objects.select_related("patient").filter(patient__in=patients_for(request.user)),
         pk=pk,
+    )
+    access_log_note(
+        request,
+        kind=AccessKind.CLINIC_VIEWER,
+        patient_ids=[radiograph.patient_id],
+        object_id=radiograph.pk,
     )
     instance = getattr(radiograph, "dicom_instance", None)
     has_image = instance is not None and instance.preview_status == "ready"

@@ -150,6 +150,9 @@ def radiograph_ingest(
             issuer=metadata.issuer_of_patient_id,
             patient_id=metadata.patient_id,
         ),
+        source_id_key=source_patient_key(
+            center_id=center.pk, issuer=None, patient_id=metadata.patient_id
+        ),
         file=name,
         sha256=sha256,
         size_bytes=len(encoded),

@@ -35,7 +35,7 @@ def _leaf_folders(storage: Storage, folder: str = ROOT) -> Iterator[tuple[str, l
         yield from _leaf_folders(storage, f"{folder}/{name}")
 
 
-def _referenced(names: list[str]) -> set[str]:
+def referenced_names(names: list[str]) -> set[str]:
     """Those of ``names`` that some DicomInstance names, in one query."""
     match = Q()
     for field in FILE_FIELDS:
@@ -55,11 +55,11 @@ def orphan_files_sweep(*, now: datetime | None = None, grace: timedelta | None =
     deleted = 0
     for folder, files in _leaf_folders(storage):
         names = [f"{folder}/{name}" for name in files]
-        unreferenced = set(names) - _referenced(names)
+        unreferenced = set(names) - referenced_names(names)
         for name in sorted(unreferenced):
             if storage.get_modified_time(name) > now - grace:
                 continue
-            if not _referenced([name]):  # named by a row committed since the folder's query
+            if not referenced_names([name]):  # named by a row committed since the folder's query
                 storage.delete(name)
                 deleted += 1
     return deleted

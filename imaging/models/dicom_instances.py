@@ -97,6 +97,9 @@ class DicomInstance(models.Model):
     assigned_at = models.DateTimeField(null=True, blank=True)
     # HMAC of center + original issuer + Patient ID (imaging.dicom.keys); "" without a Patient ID.
     source_patient_key = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    # The same without the issuer: erasure finds every queued image sent under a patient's
+    # local id, whichever organisation issued it ("" without a Patient ID).
+    source_id_key = models.CharField(max_length=64, blank=True, default="", db_index=True)
 
     # The de-identified Part 10 file, named by its SHA-256 (imaging.dicom.storage).
     file = models.FileField(storage=dicom_storage, max_length=200)
@@ -153,6 +156,8 @@ class DicomInstance(models.Model):
     history = HistoricalRecords(bases=[AuditedHistory])  # who reviewed, when, from where
 
     access_center_path = "center"  # see accounts.access
+    access_patient_path = "patient"  # consent: see accounts.access
+    access_consent_scope = "radiographs"
 
     class Meta:
         ordering = ["-received_at", "id"]

@@ -75,6 +75,8 @@ class Radiograph(models.Model):
     history = HistoricalRecords(bases=[AuditedHistory])
 
     access_center_path = "patient__center"  # see accounts.access
+    access_patient_path = "patient"  # consent: see accounts.access
+    access_consent_scope = "radiographs"
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
@@ -141,6 +143,8 @@ class RadiographicFinding(models.Model):
     history = HistoricalRecords(bases=[AuditedHistory])
 
     access_center_path = "radiograph__patient__center"  # see accounts.access
+    access_patient_path = "radiograph__patient"  # consent: see accounts.access
+    access_consent_scope = "radiographs"
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
@@ -181,6 +185,8 @@ class LesionTrack(models.Model):
     history = HistoricalRecords(bases=[AuditedHistory])
 
     access_center_path = "patient__center"  # see accounts.access
+    access_patient_path = "patient"  # consent: see accounts.access
+    access_consent_scope = "radiographs"
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
@@ -254,6 +260,8 @@ class CalcinosisLesion(models.Model):
     history = HistoricalRecords(bases=[AuditedHistory])
 
     access_center_path = "radiograph__patient__center"  # see accounts.access
+    access_patient_path = "radiograph__patient"  # consent: see accounts.access
+    access_consent_scope = "radiographs"
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:

@@ -138,6 +138,7 @@ class Patient(models.Model):
     objects = RestrictedQuerySet.as_manager()
 
     access_center_path = "center"  # see accounts.access
+    access_patient_path = "pk"  # consent: see accounts.access
 
     class Meta:
         ordering = ["registry_id"]
@@ -232,6 +233,7 @@ class SubtypeAssessment(models.Model):
     history = HistoricalRecords(bases=[AuditedHistory])
 
     access_center_path = "patient__center"  # see accounts.access
+    access_patient_path = "patient"  # consent: see accounts.access
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:

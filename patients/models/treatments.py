@@ -42,6 +42,7 @@ class CalcinosisTreatment(models.Model):
     history = HistoricalRecords(bases=[AuditedHistory])
 
     access_center_path = "patient__center"  # see accounts.access
+    access_patient_path = "patient"  # consent: see accounts.access
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:

@@ -65,6 +65,7 @@ class Visit(models.Model):
     history = HistoricalRecords(bases=[AuditedHistory])
 
     access_center_path = "patient__center"  # see accounts.access
+    access_patient_path = "patient"  # consent: see accounts.access
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:

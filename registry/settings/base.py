@@ -22,6 +22,9 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 
 INSTALLED_APPS = [
     "registry.apps.RegistryAdminConfig",
+    # Before django.contrib.auth: its createsuperuser (which validates --noinput passwords too)
+    # takes the place of Django's.
+    "accounts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -37,7 +40,6 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "mozilla_django_oidc",
-    "accounts",
     "patients",
     "imaging",
     "consent",
@@ -61,10 +63,18 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Ends a browser session past its idle or absolute limit before anything else looks at it.
+    "accounts.session_timeout.SessionTimeoutMiddleware",
+    # A session owing a second factor reaches only enrolment, verification and sign-out.
+    "accounts.two_factor_middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Single sign-on sessions: the provider is asked again every few minutes (sso_revoked).
+    "accounts.sso_revalidation.SsoRevalidationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "registry.audit.AuditContextMiddleware",
+    # Writes the reads a view noted once the response has been sent (access_log.recording).
+    "access_log.recording.AccessLogMiddleware",
     # An unreachable database or broker escaping a view: 503 + Retry-After, not a 500.
     "registry.outage.OutageMiddleware",
     # Last: turns a sign-in refused by the throttle into the lockout page (clinic.auth).
@@ -130,6 +140,35 @@ MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=VAR_DIR / "media")
 LOGIN_URL = "clinic:login"
 LOGIN_REDIRECT_URL = "clinic:patient-list"
 
+# --- Sessions and password reset (accounts.session_timeout, docs/security.md) -----------------
+# A browser session ends after this long without activity, and this long after its sign-in
+# whatever the activity. The *_SECONDS variables, if set, take precedence (tests, drills).
+REGISTRY_SESSION_IDLE_MINUTES = env.int("REGISTRY_SESSION_IDLE_MINUTES", default=30)
+REGISTRY_SESSION_IDLE_SECONDS = env.int(
+    "REGISTRY_SESSION_IDLE_SECONDS", default=REGISTRY_SESSION_IDLE_MINUTES * 60
+)
+REGISTRY_SESSION_MAX_HOURS = env.int("REGISTRY_SESSION_MAX_HOURS", default=12)
+REGISTRY_SESSION_MAX_SECONDS = env.int(
+    "REGISTRY_SESSION_MAX_SECONDS", default=REGISTRY_SESSION_MAX_HOURS * 3600
+)
+# The page shows its "Stay signed in" notice this long before the idle limit.
+REGISTRY_SESSION_WARNING_SECONDS = env.int("REGISTRY_SESSION_WARNING_SECONDS", default=60)
+# The cookie outlives no session (Django's default was 14 days); the limits above are enforced
+# on the server whatever the cookie says.
+SESSION_COOKIE_AGE = REGISTRY_SESSION_MAX_SECONDS
+# Password reset by e-mail: printed on the console by default; SMTP from EMAIL_URL, e.g.
+# smtp+tls://user:password@smtp.hospital.example:587 (empty: the console).
+EMAIL_CONFIG = env.email_url_config(env("EMAIL_URL", default="") or "consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="") or "registry@localhost"
+# A reset link is valid this long (Django's token).
+PASSWORD_RESET_TIMEOUT = env.int("REGISTRY_PASSWORD_RESET_TIMEOUT_MINUTES", default=60) * 60
+# Reset requests from one client address within the window before further ones are refused.
+REGISTRY_PASSWORD_RESET_LIMIT = env.int("REGISTRY_PASSWORD_RESET_LIMIT", default=5)
+REGISTRY_PASSWORD_RESET_WINDOW_MINUTES = env.int(
+    "REGISTRY_PASSWORD_RESET_WINDOW_MINUTES", default=60
+)
+
 # --- Sign-in throttle (django-axes; accounts.login_throttle, docs/security.md) ----------------
 # One throttle for every password sign-in (clinic and admin), in the authentication backend,
 # counted in the database so that every web process shares it.
@@ -156,6 +195,52 @@ REGISTRY_TRUSTED_PROXY_COUNT = env.int("REGISTRY_TRUSTED_PROXY_COUNT", default=0
 AXES_CLIENT_IP_CALLABLE = "accounts.login_throttle.client_address"
 AXES_USERNAME_CALLABLE = "accounts.login_throttle.client_username"
 AXES_LOCKOUT_CALLABLE = "clinic.auth.lockout_response"
+
+# --- Single sign-on, OpenID Connect (accounts.oidc, accounts.sso; docs/security.md) ----------
+# Empty issuer: no single sign-on at all (no button, its routes answer 404).
+REGISTRY_OIDC_ISSUER = env("REGISTRY_OIDC_ISSUER", default="")
+REGISTRY_OIDC_CLIENT_ID = env("REGISTRY_OIDC_CLIENT_ID", default="")
+REGISTRY_OIDC_CLIENT_SECRET = env("REGISTRY_OIDC_CLIENT_SECRET", default="")
+REGISTRY_OIDC_SCOPES = env("REGISTRY_OIDC_SCOPES", default="openid email profile")
+REGISTRY_OIDC_PROVIDER_NAME = env("REGISTRY_OIDC_PROVIDER_NAME", default="your hospital")
+REGISTRY_OIDC_SIGN_ALGO = env("REGISTRY_OIDC_SIGN_ALGO", default="RS256")  # or ES256 (JWKS)
+REGISTRY_OIDC_TIMEOUT_SECONDS = env.float("REGISTRY_OIDC_TIMEOUT_SECONDS", default=5.0)
+# Endpoints come from the issuer's discovery document; these override it when set.
+REGISTRY_OIDC_ENDPOINTS = {
+    name: env(f"REGISTRY_OIDC_{name.upper()}", default="")
+    for name in (
+        "authorization_endpoint",
+        "token_endpoint",
+        "userinfo_endpoint",
+        "jwks_uri",
+        "end_session_endpoint",
+    )
+}
+REGISTRY_OIDC_CREATE_USERS = env.bool("REGISTRY_OIDC_CREATE_USERS", default=False)
+REGISTRY_OIDC_GROUPS_CLAIM = env("REGISTRY_OIDC_GROUPS_CLAIM", default="")
+REGISTRY_OIDC_GROUP_MAP = env("REGISTRY_OIDC_GROUP_MAP", default="")
+REGISTRY_OIDC_REVALIDATE_SECONDS = env.int("REGISTRY_OIDC_REVALIDATE_SECONDS", default=300)
+# 0: fail closed (an unreachable provider ends SSO sessions when their check is due).
+REGISTRY_OIDC_REVALIDATE_GRACE_SECONDS = env.int(
+    "REGISTRY_OIDC_REVALIDATE_GRACE_SECONDS", default=0
+)
+OIDC_AUTHENTICATION_CALLBACK_URL = "clinic:sso-callback"
+if REGISTRY_OIDC_ISSUER:
+    AUTHENTICATION_BACKENDS.append("accounts.oidc.RegistryOIDCBackend")
+
+# --- Two-factor authentication (accounts.two_factor, docs/security.md) ------------------------
+# Who must enrol an authenticator app: "all", "admins" (superusers and center admins), "center"
+# (members of a center marked two_factor_required) or "off". Anyone enrolled is always asked.
+REGISTRY_TWO_FACTOR_POLICY = env("REGISTRY_TWO_FACTOR_POLICY", default="admins")
+# A single sign-on stands in for the second factor when the ID token's "amr" claim (RFC 8176)
+# names a second factor the provider checked; never for a person enrolled here.
+REGISTRY_OIDC_COUNTS_AS_TWO_FACTOR = env.bool("REGISTRY_OIDC_COUNTS_AS_TWO_FACTOR", default=True)
+REGISTRY_OIDC_MFA_AMR = env.list(
+    "REGISTRY_OIDC_MFA_AMR",
+    default=["mfa", "otp", "hwk", "swk", "sc", "fpt", "face", "iris", "retina", "vbm", "pop"],
+)
+# The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = env("REGISTRY_TWO_FACTOR_ISSUER", default="SSc calcinosis registry")
 
 CACHES = {"default": env.cache_url_config(env("CACHE_URL", default="") or "locmemcache://")}
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
@@ -317,6 +402,12 @@ REGISTRY_DICOM_CALLING_AE = env.dict("REGISTRY_DICOM_CALLING_AE", default={})
 # Center code -> accepted (0010,0021) Issuers of Patient ID, e.g. "demo-north=HOSP-N;HOSP-N2".
 # A file whose issuer is not listed for a center that lists some waits in the unmatched queue.
 REGISTRY_DICOM_ISSUERS = env.dict("REGISTRY_DICOM_ISSUERS", cast={"value": list}, default={})
+# --- Erasure (erasure/, docs/governance.md) ---------------------------------------------------
+# Key of the tombstone's HMAC of an erased registry id. Empty: derived from SECRET_KEY.
+REGISTRY_ERASURE_KEY = env("REGISTRY_ERASURE_KEY", default="")
+# SQLite only: PRAGMA secure_delete on every connection, so deleted rows leave no bytes behind.
+REGISTRY_SQLITE_SECURE_DELETE = env.bool("REGISTRY_SQLITE_SECURE_DELETE", default=True)
+
 # Region of an image whose (0018,0015) Body Part Examined is EXTREMITY, absent or unknown.
 REGISTRY_DICOM_DEFAULT_BODY_REGION = env("REGISTRY_DICOM_DEFAULT_BODY_REGION", default="hand")
 # Longer side in pixels of the two PNG previews.
@@ -401,6 +492,29 @@ CELERY_BEAT_SCHEDULE["exports-expire"] = {
     "task": "exports.tasks.expire_exports",
     "schedule": 3600.0,
     "options": {"expires": 3600.0},
+}
+
+# --- Consent (consent app; issue 15; docs/governance.md) ------------------------------------
+# Researchers see only patients whose research-use consent is granted (accounts.access).
+REGISTRY_CONSENT_REQUIRED_FOR_RESEARCH = env.bool(
+    "REGISTRY_CONSENT_REQUIRED_FOR_RESEARCH", default=True
+)
+# A patient with no consent record at all (data entered before consent was recorded): True
+# counts as consented for research (and radiographs), False as not.
+REGISTRY_CONSENT_NOT_RECORDED_RESEARCH = env.bool(
+    "REGISTRY_CONSENT_NOT_RECORDED_RESEARCH", default=False
+)
+# A consent document's PDF is at most this large.
+REGISTRY_CONSENT_PDF_MAX_MB = env.int("REGISTRY_CONSENT_PDF_MAX_MB", default=20)
+
+# --- Access log (access_log app; issue 15; docs/governance.md "Access log") ------------------
+# Entries older than this are deleted by a daily beat task. Six years: as long as HIPAA keeps
+# compliance records (45 CFR 164.316(b)(2)); a data protection officer may shorten it.
+REGISTRY_ACCESS_LOG_RETENTION_DAYS = env.int("REGISTRY_ACCESS_LOG_RETENTION_DAYS", default=2190)
+CELERY_BEAT_SCHEDULE["access-log-prune"] = {
+    "task": "access_log.tasks.prune_access_log",
+    "schedule": 86400.0,
+    "options": {"expires": 86400.0},
 }
 
 # --- Background jobs (registry.jobs, registry.job_sweep; docs/operations.md) -----------------

@@ -13,6 +13,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True  # no collectstatic needed outside production
+# Only members of centers marked two_factor_required must enrol: the suite signs in with
+# force_login; the two-factor tests set the policy they test.
+REGISTRY_TWO_FACTOR_POLICY = "center"
 # Tests make many requests per user; the throttling test sets its own low rates.
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405

@@ -26,7 +26,7 @@ from django.db import transaction
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from accounts.models import Center, Membership
+from accounts.models import Center, Membership, SignInEvent
 from accounts.services import user_add
 from imaging.models import RadiographicFinding
 from imaging.services import finding_save
@@ -39,6 +39,7 @@ from tests.api.role_users import client_for, role_users
 COLLECTIONS = {
     "centers": "center",
     "memberships": "membership",
+    "sign-in-events": "sign_in_event",
     "patients": "patient",
     "visits": "visit",
     "treatments": "treatment",
@@ -47,7 +48,7 @@ COLLECTIONS = {
     "lesion-tracks": "track",
     "findings": "finding",
 }
-ADMIN_COLLECTIONS = {"memberships"}  # center admins only
+ADMIN_COLLECTIONS = {"memberships", "sign-in-events"}  # center admins only
 PUBLIC_PATHS = {"/api/schema/", "/api/docs/", "/api/redoc/", "/health/"}
 ROLES = ["anonymous", "no_role", "researcher", "clinician_b", "admin_a", "clinician_a"]
 SUCCESS = {"GET": 200, "POST": 201, "PUT": 200, "PATCH": 200, "DELETE": 204}
@@ -90,6 +91,10 @@ COVERED_ELSEWHERE = {
     ("POST", "/api/v1/cohort/progression/recompute/"),
     ("GET", "/api/v1/tasks/"),
     ("GET", "/api/v1/tasks/{id}/"),
+    # Erasure and subject access (center admins of the patient's center):
+    # tests/erasure/test_erasure_roles.py.
+    ("POST", "/api/v1/patients/{id}/erase/"),
+    ("GET", "/api/v1/patients/{id}/subject-access/"),
     # Exports and imports: tests/exports/test_roles.py.
     ("GET", "/api/v1/exports/"),
     ("POST", "/api/v1/exports/"),
@@ -97,6 +102,24 @@ COVERED_ELSEWHERE = {
     ("GET", "/api/v1/exports/{id}/download/"),
     ("GET", "/api/v1/exports/dictionary/"),
     ("POST", "/api/v1/imports/"),
+    # Consent (clinical users of the center; documents written by center admins; no research
+    # access): tests/consent/test_api.py.
+    ("GET", "/api/v1/consent-documents/"),
+    ("POST", "/api/v1/consent-documents/"),
+    ("GET", "/api/v1/consent-documents/{id}/"),
+    ("PUT", "/api/v1/consent-documents/{id}/"),
+    ("PATCH", "/api/v1/consent-documents/{id}/"),
+    ("DELETE", "/api/v1/consent-documents/{id}/"),
+    ("GET", "/api/v1/consent-documents/{id}/pdf/"),
+    ("GET", "/api/v1/consent-issues/"),
+    ("GET", "/api/v1/patients/{patient_pk}/consent-records/"),
+    ("POST", "/api/v1/patients/{patient_pk}/consent-records/"),
+    ("GET", "/api/v1/patients/{patient_pk}/consent-withdrawals/"),
+    ("POST", "/api/v1/patients/{patient_pk}/consent-withdrawals/"),
+    # The access log (center admins and superusers): tests/api/test_access_log.py.
+    ("GET", "/api/v1/access-log/"),
+    ("GET", "/api/v1/access-log/csv/"),
+    ("GET", "/api/v1/patients/{patient_pk}/access-log/"),
 }
 
 
@@ -240,6 +263,7 @@ def records_for(center: Center, tag: str) -> dict:
         "finding": finding,
         "treatment": treatment,
         "membership": Membership.objects.get(user=colleague, center=center),
+        "sign_in_event": SignInEvent.objects.create(kind="signed_in", user=colleague),
     }
 
 

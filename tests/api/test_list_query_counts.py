@@ -11,7 +11,7 @@ from django.db import transaction
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from accounts.models import Center, Membership
+from accounts.models import Center, Membership, SignInEvent
 from imaging.models import RadiographicFinding
 from imaging.services import finding_save
 from patients.models import CalcinosisTreatment
@@ -50,6 +50,9 @@ def fifty_of_each(world: World) -> None:
     )
     Membership.objects.bulk_create(
         Membership(user=user, center=a["center"], role="clinician") for user in colleagues
+    )
+    SignInEvent.objects.bulk_create(
+        SignInEvent(kind="failed", user=user, actor=clinician) for user in colleagues[1:]
     )
 
 

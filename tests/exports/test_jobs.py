@@ -10,6 +10,7 @@ from exports import services
 from exports.jobs import ALLOWED_MOVES, IllegalJobMove, job_move, job_progress
 from exports.models import ExportJob
 from exports.tasks import expire_exports, run_export
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 Status = ExportJob.Status
@@ -21,9 +22,7 @@ def researcher(cohort):
 
 
 def make_job(user, **fields) -> ExportJob:
-    values = {"level": "patients", "format": "csv", "date_mode": "keep"}
-    values.update(fields)
-    return ExportJob.objects.create(requested_by=user, **values)
+    return factories.make_export_job(user, **fields)
 
 
 def test_every_status_has_its_moves():

@@ -4,14 +4,22 @@ REGISTRY_MIN_CELL_SIZE patients (finding 2)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from accounts.research_fields import NOT_AVAILABLE
 from accounts.services import user_add
+from erasure.models import ErasureTombstone
 from exports.models import ExportJob
-from exports.services import RESEARCH_DATES_AS_RECORDED, TOO_FEW_PATIENTS, export_run
+from exports.services import (
+    ACCESS_CHANGED,
+    RESEARCH_DATES_AS_RECORDED,
+    TOO_FEW_PATIENTS,
+    erased_since,
+    export_run,
+)
 from imaging.models import RadiographicFinding
 from imaging.services import finding_save
 from patients.models import CalcinosisTreatment, Patient
@@ -167,3 +175,46 @@ def test_a_researchers_default_date_mode_is_keep(researcher):
     )
     assert response.status_code == 202, response.json()
     assert response.json()["date_mode"] == "keep"
+
+
+@pytest.mark.parametrize("change", ["deactivated", "made_clinician"])
+def test_a_research_job_stays_research_or_fails_when_the_requesters_roles_change(
+    researcher, hostile_center, change
+):
+    """Regression (review of issue 15): research was decided again when the job ran, so a
+    researcher deactivated (or given a clinical role) meanwhile got every patient, without
+    the consent rule, in a job still scoped to every center."""
+    response = researcher.post("/api/v1/exports/", {"level": "patients", "format": "csv"},
+                               format="json")
+    job = ExportJob.objects.get(pk=response.json()["id"])
+    assert job.research
+    user = job.requested_by
+    if change == "deactivated":
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    else:
+        user.memberships.update(role="clinician")
+    export_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.error, job.file.name) == ("failed", ACCESS_CHANGED, "")
+
+
+def test_an_export_written_across_an_erasure_is_not_stored(hostile_center, other_center):
+    """Regression (review of issue 15): erasure expires the files finished before it; a job of
+    the same centers that started before it and finishes after must not store its file."""
+    user = user_add(email="c@hostile.example", center=hostile_center, role="clinician")
+    job = ExportJob.objects.create(
+        requested_by=user, level="patients", format="csv", center_ids=[hostile_center.pk],
+        started_at=timezone.now() - timedelta(minutes=1),
+    )
+    assert not erased_since(job)
+    tombstone = ErasureTombstone.objects.create(
+        registry_id_digest="0" * 64, center=other_center, erased_by_label="x", reason="r"
+    )
+    assert not erased_since(job)  # another center's patient cannot be in this file
+    ErasureTombstone.objects.filter(pk=tombstone.pk).update(center=hostile_center)
+    assert erased_since(job)
+    ErasureTombstone.objects.filter(pk=tombstone.pk).update(
+        erased_at=timezone.now() - timedelta(minutes=5)
+    )
+    assert not erased_since(job)  # before the job started: the job never selected them

@@ -8,6 +8,7 @@ from django.db import connection, transaction
 from accounts import services as account_services
 from accounts.models import Center
 from demo.cohort import DEMO_CENTERS, generate_cohort
+from demo.consent import demo_consent
 from demo.seeding import SeedCounts, cohort_write
 from demo.teaching_case import TEACHING_CASE_LOCAL_ID, teaching_case
 from demo.teaching_images import attach_teaching_images
@@ -61,6 +62,12 @@ class Command(BaseCommand):
                 counts.add(cohort_write(records))
                 self.stderr.write(f"\r  {start + size}/{options['patients']} patients", ending="")
             self.stderr.write("")
+            consent = demo_consent(counts.patient_ids)
+            self.stdout.write(
+                f"Consent: {consent['signed']} signed (care, radiographs, research), "
+                f"{consent['withdrawn']} withdrew research, {consent['without_consent']} without "
+                "consent recorded (docs/governance.md)."
+            )
             if not options["no_progression"]:
                 self._progression(counts.patient_ids)
             if not options["no_users"]:
