@@ -14,8 +14,16 @@
   let deadline = Date.now() + Number(box.dataset.secondsLeft) * 1000;
   let timer = null;
   let ticker = null;
+  let asking = false; // one question at a time: the ticker and the timer may both fire
+  let leaving = false;
 
   const toLogin = () => {
+    // Once: a second navigation would land on a login page without the reason (the first
+    // one shows the message and consumes it).
+    if (leaving) return;
+    leaving = true;
+    window.clearTimeout(timer);
+    window.clearInterval(ticker);
     const next = window.location.pathname + window.location.search;
     window.location.assign(`${loginUrl}?next=${encodeURIComponent(next)}`);
   };
@@ -61,6 +69,8 @@
     }
   };
   const ask = async (init) => {
+    if (leaving || (asking && !init)) return;
+    asking = true;
     try {
       const response = await fetch(init ? form.action : statusUrl, {
         credentials: "same-origin",
@@ -71,6 +81,8 @@
       apply(response, type.includes("json") ? await response.json() : null);
     } catch (error) {
       schedule(10); // the server is unreachable: try again shortly, keep the page
+    } finally {
+      asking = false;
     }
   };
   async function check() {
