@@ -110,7 +110,10 @@ class ConsentRecordSerializer(StrictMixin, serializers.ModelSerializer):
 
     document = ScopedPrimaryKeyRelatedField(queryset=ConsentDocument.objects.all())
     scopes = ScopesField()
-    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Empty for rows recorded by the system (demo seed, imports) or by a deleted account.
+    recorded_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ConsentRecord
@@ -132,7 +135,10 @@ class ConsentRecordSerializer(StrictMixin, serializers.ModelSerializer):
 
 class ConsentWithdrawalSerializer(StrictMixin, serializers.ModelSerializer):
     scopes = ScopesField()
-    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Empty for rows recorded by the system (demo seed, imports) or by a deleted account.
+    recorded_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ConsentWithdrawal
