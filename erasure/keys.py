@@ -10,18 +10,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from django.conf import settings
+from registry.keys import configured_or_derived_key
 
 _DERIVATION_LABEL = b"calcinosis-registry/erasure-key/v1"
 
 
 def erasure_key() -> bytes:
-    configured = settings.REGISTRY_ERASURE_KEY
-    if configured:
-        return configured.encode()
-    if not settings.SECRET_KEY:
-        raise RuntimeError("Set REGISTRY_ERASURE_KEY (or SECRET_KEY) to erase patients.")
-    return hmac.new(settings.SECRET_KEY.encode(), _DERIVATION_LABEL, hashlib.sha256).digest()
+    return configured_or_derived_key(
+        "REGISTRY_ERASURE_KEY", label=_DERIVATION_LABEL, purpose="erase patients"
+    )
 
 
 def registry_id_digest(registry_id: str) -> str:

@@ -7,8 +7,6 @@ The Celery task (through :func:`exports.services.export_run`) and ``export_cohor
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -35,6 +33,7 @@ from exports.streaming import ExportSession
 from progression.cohort_summary import cell_suppressed
 from progression.engine.grading import REGION_ORDER
 from progression.registry_rules import rules_with
+from registry.keys import configured_or_derived_key
 
 LEVEL_COLUMNS: dict[str, Callable[[str], list[Column]]] = {
     Level.PATIENTS: levels.patient_columns,
@@ -79,11 +78,7 @@ class ExportResult:
 
 def registry_secret() -> bytes:
     """The key project keys are derived with: REGISTRY_EXPORT_KEY, else from SECRET_KEY."""
-    if settings.REGISTRY_EXPORT_KEY:
-        return settings.REGISTRY_EXPORT_KEY.encode()
-    if not settings.SECRET_KEY:
-        raise RuntimeError("Set REGISTRY_EXPORT_KEY (or SECRET_KEY) to export.")
-    return hmac.new(settings.SECRET_KEY.encode(), _SECRET_LABEL, hashlib.sha256).digest()
+    return configured_or_derived_key("REGISTRY_EXPORT_KEY", label=_SECRET_LABEL, purpose="export")
 
 
 def data_file_name(spec: ExportSpec) -> str:

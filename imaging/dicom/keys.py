@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from django.conf import settings
+from registry.keys import configured_or_derived_key
 
 _DERIVATION_LABEL = b"calcinosis-registry/dicom-uid-key/v1"
 _PATIENT_LABEL = b"source-patient/v1"
@@ -19,12 +19,9 @@ _PATIENT_LABEL = b"source-patient/v1"
 
 def uid_key() -> bytes:
     """The key of imaging.dicom.deidentify.map_uid."""
-    configured = settings.REGISTRY_DICOM_UID_KEY
-    if configured:
-        return configured.encode()
-    if not settings.SECRET_KEY:
-        raise RuntimeError("Set REGISTRY_DICOM_UID_KEY (or SECRET_KEY) to de-identify DICOM.")
-    return hmac.new(settings.SECRET_KEY.encode(), _DERIVATION_LABEL, hashlib.sha256).digest()
+    return configured_or_derived_key(
+        "REGISTRY_DICOM_UID_KEY", label=_DERIVATION_LABEL, purpose="de-identify DICOM"
+    )
 
 
 def source_patient_key(*, center_id: int, issuer: str | None, patient_id: str | None) -> str:
