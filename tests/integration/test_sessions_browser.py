@@ -5,9 +5,6 @@ time is up (the page's own polling does not keep the session alive)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -15,38 +12,13 @@ from accounts.models import SignInEvent
 from accounts.services import user_add
 from accounts.session_timeout import IDLE_EXPIRED
 from clinic.auth import LOCKED
-from tests.conftest import missing_service
 from tests.factories import PASSWORD
+from tests.integration.test_browser import browser  # noqa: F401 (the Chromium fixture)
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 EMAIL = "doc@north.example"
 ROOT = "root@registry.example"
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not shutil.which(CHROMIUM):
-        missing_service("Debian chromium at /usr/bin/chromium (scripts/install-system-packages.sh)")
-    from playwright.sync_api import sync_playwright
-
-    # The sync Playwright loop runs in this thread; Django's ORM refuses async contexts otherwise.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -54,8 +26,8 @@ def clinician(center):
     return user_add(email=EMAIL, center=center, role="clinician", password=PASSWORD)
 
 
-def login_page(browser, base: str, email: str, password: str, path: str = "/login/"):
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB")
+def login_page(chromium, base: str, email: str, password: str, path: str = "/login/"):
+    page = chromium.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB")
     page.goto(f"{base}{path}")
     fill_login(page, email, password)
     return page
@@ -68,7 +40,9 @@ def fill_login(page, email: str, password: str) -> None:
     page.wait_for_load_state()
 
 
-def test_lockout_then_unlock_by_an_admin_then_sign_in(browser, live_server, clinician, settings):
+def test_lockout_then_unlock_by_an_admin_then_sign_in(
+    browser, live_server, clinician, settings  # noqa: F811 (the fixture)
+):
     """Five wrong passwords lock the account (the right one is refused with the lockout
     message); a superuser unlocks it in the admin; the right password then signs in."""
     base = live_server.url
@@ -99,7 +73,9 @@ def test_lockout_then_unlock_by_an_admin_then_sign_in(browser, live_server, clin
     admin.close()
 
 
-def test_idle_notice_stay_signed_in_and_expiry(browser, live_server, clinician, settings):
+def test_idle_notice_stay_signed_in_and_expiry(
+    browser, live_server, clinician, settings  # noqa: F811 (the fixture)
+):
     """Idle limit 10 s, notice 4 s before: the notice shows, "Stay signed in" keeps the session
     past the first limit, then with no activity the page goes to the login page, which says
     why; session_expired recorded once."""
