@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import template
 from django.utils import timezone
 
+from imaging.track_names import track_name
 from progression.models import SnapshotStatus
 
 register = template.Library()
@@ -61,3 +62,9 @@ def get_field(form, name: str):
 def onset(patient, field: str) -> str:
     value = patient.onset(field)
     return value.isoformat() if value else "unknown"
+
+
+@register.filter
+def deposit_name(site, first_seen=None) -> str:
+    """A deposit named for people (imaging.track_names): a track, or the API's ``site`` object."""
+    return track_name(site.site if hasattr(site, "site") else site, first_seen)

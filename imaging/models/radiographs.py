@@ -24,6 +24,7 @@ from imaging.choices import (
     TrackAssignment,
     View,
 )
+from imaging.track_names import track_name
 from patients.models import Patient, Visit
 from patients.validation import raise_if
 from registry.audit import AuditedHistory
@@ -208,7 +209,18 @@ class LesionTrack(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.label or f"Track {self.pk}"
+        return self.label or track_name(self.site)
+
+    @property
+    def site(self) -> dict:
+        """The site's codes, as :func:`imaging.track_names.track_name` reads them."""
+        return {
+            "body_region": self.body_region,
+            "laterality": self.laterality,
+            "digit": self.digit,
+            "segment": self.segment,
+            "tissue": self.tissue,
+        }
 
 
 class CalcinosisLesion(models.Model):
