@@ -35,6 +35,21 @@ def clinical_required(view):
     return wrapper
 
 
+def any_role_required(view):
+    """Logged in, with any role in a center (researchers too): the cohort and exports pages.
+
+    What each role then sees comes from the one access rule (research rows pseudonymized)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not access_of(request.user).any:
+            return render(request, "clinic/no_center.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def patients_for(user) -> QuerySet[Patient]:
     """The clinic works on identifiable records: the patients the user may change."""
     return Patient.objects.restrict(user, Action.CHANGE)
