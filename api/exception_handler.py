@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from imaging.db_rules import rule_violated
+from registry.db_rules import rule_violated
 
 NOT_FOUND = "Not found."
 BODY_TOO_LARGE = "The request body is larger than {limit} bytes."
@@ -83,9 +83,9 @@ def _convert(exc: Exception) -> Exception:
         models = sorted({str(obj._meta.verbose_name_plural) for obj in objs})
         return Conflict(IN_USE.format(models=", ".join(models)), code="in_use")
     if isinstance(exc, IntegrityError):
-        violated = rule_violated(exc)
-        if violated:
-            return exceptions.ValidationError({violated[0]: [violated[1]]})
+        rule = rule_violated(exc)  # the same message as validation (registry.db_rules)
+        if rule:
+            return exceptions.ValidationError({rule.field: [rule.message]})
         return Conflict()
     if isinstance(exc, OperationalError):
         if getattr(exc.__cause__, "sqlstate", None) in TRANSIENT_SQLSTATES:

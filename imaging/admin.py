@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.access import Action
-from imaging import services
+from imaging import services, validation
 from imaging.choices import BodyRegion, Laterality, View
 from imaging.dicom.unmatched import unmatched_assign
 from imaging.models import (
@@ -87,10 +87,25 @@ class LesionTrackAdmin(CenterScopedAdmin):
         services.track_save(track=obj)
 
 
+class SiteIncompleteFilter(admin.SimpleListFilter):
+    """Lesions stored before the site rule (imaging.validation) that an edit must complete."""
+
+    title = "site"
+    parameter_name = "site"
+
+    def lookups(self, request, model_admin):
+        return [("incomplete", "Segment or digit missing")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "incomplete":
+            return queryset.filter(validation.site_incomplete())
+        return queryset
+
+
 @admin.register(CalcinosisLesion)
 class CalcinosisLesionAdmin(CenterScopedAdmin):
     list_display = ["radiograph", "digit", "segment", "tissue", "longest_diameter_mm", "track"]
-    list_filter = ["morphology", "tissue", "segment"]
+    list_filter = [SiteIncompleteFilter, "morphology", "tissue", "segment"]
     search_fields = ["radiograph__patient__registry_id"]
 
     def save_model(self, request, obj, form, change):

@@ -2,7 +2,7 @@
 
 Every message names its field (ValidationError dicts), so the admin, the API and the CLI all show
 the same error next to the right input. The database backs the same rules (constraints and the
-cross-table triggers of imaging 0002).
+cross-table triggers of imaging 0002), with the same sentences (registry.db_rules).
 """
 
 from __future__ import annotations
@@ -14,19 +14,22 @@ from django.utils import timezone
 
 from patients.mrss import mrss_site_errors, mrss_total
 from patients.partial_dates import PartialDate
+from registry.db_rules import rule_message
 
 IN_FUTURE = "This date is in the future."
 BEFORE_BIRTH = "This date is before the patient's birth ({birth})."
-ONSET_AFTER_DIAGNOSIS = "The onset cannot be after the diagnosis date."
 ONSET_ENDS_BEFORE_BIRTH = "This onset period ends before the patient's birth."
 RAYNAUD_NOT_APPLICABLE_REASON = "Say why the criteria do not apply."
 MRSS_TOTAL_MISMATCH = "The total must equal the sum of the 17 site scores ({total})."
-STOP_BEFORE_START = "The stop date cannot be before the start date."
-ROUTE_ONLY_THIOSULFATE = "A route is recorded for sodium thiosulfate only."
-NAME_OTHER_TREATMENT = "Name the treatment."
-LOCAL_ID_TAKEN = "Another patient of this center has this local identifier."
-VISIT_TAKEN = "This patient already has a visit of this type on this date."
-BASELINE_TAKEN = "This patient already has a baseline visit."
+# The rules the database checks too: the sentences of its one table (registry.db_rules).
+ONSET_AFTER_DIAGNOSIS = rule_message("patient_first_onset_not_after_diagnosis")
+DIAGNOSIS_BEFORE_BIRTH = rule_message("patient_diagnosis_not_before_birth")
+STOP_BEFORE_START = rule_message("treatment_stop_after_start")
+ROUTE_ONLY_THIOSULFATE = rule_message("treatment_route_only_thiosulfate")
+NAME_OTHER_TREATMENT = rule_message("treatment_other_named")
+LOCAL_ID_TAKEN = rule_message("patient_local_id_unique_per_center")
+VISIT_TAKEN = rule_message("visit_unique_type_per_day")
+BASELINE_TAKEN = rule_message("visit_one_baseline")
 
 
 def today() -> date:
@@ -52,7 +55,7 @@ def patient_errors(patient) -> dict[str, list[str]]:
         if patient.diagnosis_date > now:
             add_error(errors, "diagnosis_date", IN_FUTURE)
         if birth and patient.diagnosis_date < birth:
-            add_error(errors, "diagnosis_date", BEFORE_BIRTH.format(birth=birth))
+            add_error(errors, "diagnosis_date", DIAGNOSIS_BEFORE_BIRTH)
     for field in ("raynaud_onset", "first_non_raynaud_onset"):
         onset: PartialDate | None = patient.onset(field)
         if onset is None:

@@ -11,6 +11,22 @@ from api.serializers.base import RegistryModelSerializer
 from patients.models import CalcinosisTreatment, Patient, Visit
 from patients.mrss import MRSS_SITES
 from patients.services import treatment_save, visit_save
+from registry.db_rules import RULES
+
+# Out-of-range scores say the database rule's sentence (registry.db_rules), as the forms do;
+# DRF would otherwise turn the model's bounds into its own "less than or equal to" message.
+RANGE_RULES = (
+    "visit_mrss_range",
+    "visit_pain_nrs_range",
+    "visit_pain_vas_range",
+    "visit_chfs_range",
+    "visit_digital_ulcers_range",
+    "visit_raynaud_range",
+)
+
+
+def _out_of_range(rule: str) -> dict[str, str]:
+    return {"min_value": RULES[rule].message, "max_value": RULES[rule].message}
 
 
 @extend_schema_field(
@@ -40,6 +56,7 @@ class VisitSerializer(RegistryModelSerializer):
         required=False,
         allow_null=True,
         coerce_to_string=False,
+        error_messages=_out_of_range("visit_raynaud_range"),
     )
     disease_duration_years = serializers.SerializerMethodField(
         help_text="Years from the first non-Raynaud manifestation to this visit (EUSTAR)."
@@ -77,6 +94,9 @@ class VisitSerializer(RegistryModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {
+            RULES[rule].field: {"error_messages": _out_of_range(rule)} for rule in RANGE_RULES
+        }
         validators = []
 
     @extend_schema_field(serializers.FloatField(allow_null=True))

@@ -3,7 +3,7 @@
 Validation in the services gives the friendly message first; these triggers make sure no other
 path (raw ORM, bulk writes, SQL) can store a lesion of one patient on another patient's track,
 a visit or radiograph dated before birth, or a radiograph attached to another patient's visit.
-A violation raises an integrity error named after the rule (see imaging.db_rules).
+A violation raises an integrity error named after the rule (messages: registry.db_rules).
 """
 
 from django.db import migrations

@@ -14,6 +14,7 @@ from imaging.dicom.storage import dicom_storage
 from imaging.models.radiographs import Radiograph
 from patients.models import Patient
 from registry.audit import AuditedHistory
+from registry.db_rules import RuleFieldsMixin, with_messages
 
 
 class DicomInstanceQuerySet(RestrictedQuerySet):
@@ -21,7 +22,7 @@ class DicomInstanceQuerySet(RestrictedQuerySet):
         return self.filter(status=DicomInstance.Status.UNMATCHED)
 
 
-class DicomInstance(models.Model):
+class DicomInstance(RuleFieldsMixin, models.Model):
     """One received DICOM image (PS3.10 file), de-identified before it was stored.
 
     The file and every field here come from the de-identified dataset (PS3.15 Annex E Basic
@@ -207,6 +208,7 @@ class DicomInstance(models.Model):
                 name="dicominstance_burned_in_review_complete",
             ),
         ]
+        constraints = with_messages(constraints)
         indexes = [models.Index(fields=["center", "status", "received_at"])]
 
     def __str__(self) -> str:

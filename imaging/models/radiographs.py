@@ -28,6 +28,7 @@ from imaging.track_names import track_name
 from patients.models import Patient, Visit
 from patients.validation import raise_if
 from registry.audit import AuditedHistory
+from registry.db_rules import RuleFieldsMixin, with_messages
 
 # No deposit in any region is plausibly longer than this (forearm sheets); per-region limits are
 # the setting REGISTRY_MAX_LESION_DIAMETER_MM, enforced by validation.
@@ -43,7 +44,7 @@ def _digit_valid(field: str = "digit") -> Q:
     return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": 1, f"{field}__lte": 5})
 
 
-class Radiograph(models.Model):
+class Radiograph(RuleFieldsMixin, models.Model):
     """One radiographic image (one view) of one body region of a patient on one date."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="radiographs")
@@ -115,6 +116,7 @@ class Radiograph(models.Model):
                 name="radiograph_sop_instance_uid_unique_per_patient",
             ),
         ]
+        constraints = with_messages(constraints)
         indexes = [models.Index(fields=["patient", "body_region", "laterality", "acquired_on"])]
 
     def __str__(self) -> str:
@@ -131,7 +133,7 @@ class Radiograph(models.Model):
         raise_if(validation.radiograph_errors(self))
 
 
-class RadiographicFinding(models.Model):
+class RadiographicFinding(RuleFieldsMixin, models.Model):
     """A coded radiographic finding other than calcinosis, with its site."""
 
     radiograph = models.ForeignKey(Radiograph, on_delete=models.CASCADE, related_name="findings")
@@ -163,6 +165,7 @@ class RadiographicFinding(models.Model):
                 condition=~Q(finding=Finding.OTHER) | ~Q(notes=""), name="finding_other_described"
             ),
         ]
+        constraints = with_messages(constraints)
 
     def __str__(self) -> str:
         return self.get_finding_display()
@@ -171,7 +174,7 @@ class RadiographicFinding(models.Model):
         raise_if(validation.finding_errors(self))
 
 
-class LesionTrack(models.Model):
+class LesionTrack(RuleFieldsMixin, models.Model):
     """One calcium deposit followed over time, within one region series (region + side)."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="lesion_tracks")
@@ -207,6 +210,7 @@ class LesionTrack(models.Model):
                 condition=_in("tissue", Tissue, blank=True), name="track_tissue_valid"
             ),
         ]
+        constraints = with_messages(constraints)
 
     def __str__(self) -> str:
         return self.label or track_name(self.site)
@@ -223,7 +227,7 @@ class LesionTrack(models.Model):
         }
 
 
-class CalcinosisLesion(models.Model):
+class CalcinosisLesion(RuleFieldsMixin, models.Model):
     """A calcium deposit marked on one radiograph (pathologic calcification, SNOMED CT 18115005).
 
     Diameters are in mm as entered, or computed from pixel end points and the radiograph's pixel
@@ -321,6 +325,7 @@ class CalcinosisLesion(models.Model):
                 name="lesion_pixel_measurement_has_points",
             ),
         ]
+        constraints = with_messages(constraints)
 
     def __str__(self) -> str:
         return f"{self.longest_diameter_mm:g} mm"

@@ -24,6 +24,7 @@ from patients.classification import ClassificationItems, meets_acr_eular_2013
 from patients.models.conditions import in_choices, in_range, not_after, precision_matches
 from patients.partial_dates import PartialDate
 from registry.audit import AuditedHistory
+from registry.db_rules import RuleFieldsMixin, with_messages
 
 # Crockford base32 without I, L, O, U: readable aloud, no confusable characters.
 _REGISTRY_ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -39,7 +40,7 @@ CLASSIFICATION_FIELDS = [
 ]
 
 
-class Patient(models.Model):
+class Patient(RuleFieldsMixin, models.Model):
     """A person with SSc followed by one center.
 
     ``local_id`` is the clinic's MRN: a direct identifier, unique per center, never exported to
@@ -59,7 +60,7 @@ class Patient(models.Model):
         max_length=20,
         choices=SscSubtype.choices,
         default=SscSubtype.UNDETERMINED,
-        help_text="The latest subtype assessment; the history is in SubtypeAssessment.",
+        help_text="The latest assessment; earlier ones stay in the patient's subtype history.",
     )
     # Partial dates: the first day of the period and its precision (patients.partial_dates).
     raynaud_onset = models.DateField(null=True, blank=True)
@@ -181,6 +182,7 @@ class Patient(models.Model):
                 condition=in_range("acr_eular_2013_score", 0, 28), name="patient_score_range"
             ),
         ]
+        constraints = with_messages(constraints)
         indexes = [models.Index(fields=["center", "ssc_subtype"])]
 
     def __str__(self) -> str:
@@ -219,7 +221,7 @@ class Patient(models.Model):
         validation.raise_if(validation.patient_errors(self))
 
 
-class SubtypeAssessment(models.Model):
+class SubtypeAssessment(RuleFieldsMixin, models.Model):
     """One dated assessment of the SSc subtype. Subtypes are reassessed (30 of 57 sine
     scleroderma patients were reclassified as limited within ~2 years, PMID 25274885)."""
 
@@ -244,6 +246,7 @@ class SubtypeAssessment(models.Model):
                 condition=in_choices("subtype", SscSubtype), name="subtype_valid"
             ),
         ]
+        constraints = with_messages(constraints)
 
     def __str__(self) -> str:
         return f"{self.get_subtype_display()} on {self.assessed_on}"

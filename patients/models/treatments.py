@@ -13,9 +13,10 @@ from patients.models.conditions import in_choices, not_after
 from patients.models.patients import Patient
 from patients.models.visits import Visit
 from registry.audit import AuditedHistory
+from registry.db_rules import RuleFieldsMixin, with_messages
 
 
-class CalcinosisTreatment(models.Model):
+class CalcinosisTreatment(RuleFieldsMixin, models.Model):
     """A calcinosis treatment with its start and stop dates (DOMAIN.md's list)."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="treatments")
@@ -63,6 +64,7 @@ class CalcinosisTreatment(models.Model):
                 name="treatment_other_named",
             ),
         ]
+        constraints = with_messages(constraints)
 
     def __str__(self) -> str:
         return self.get_treatment_display()

@@ -14,9 +14,16 @@ from patients.models.conditions import in_choices, in_range
 from patients.models.patients import Patient
 from patients.mrss import MRSS_TOTAL_MAX
 from registry.audit import AuditedHistory
+from registry.db_rules import RuleFieldsMixin, rule_message, with_messages
 
 
-class Visit(models.Model):
+def _bounds(rule: str, high: int) -> list:
+    """0..high, saying the database rule's sentence (registry.db_rules) when out of range."""
+    message = rule_message(rule)
+    return [MinValueValidator(0, message=message), MaxValueValidator(high, message=message)]
+
+
+class Visit(RuleFieldsMixin, models.Model):
     """A clinic visit with its skin score and calcinosis symptoms."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="visits")
@@ -26,15 +33,21 @@ class Visit(models.Model):
     )
     # Modified Rodnan skin score: total 0-51, or the 17 site scores 0-3 (patients.mrss).
     mrss_total = models.PositiveSmallIntegerField(
-        "mRSS total", null=True, blank=True, validators=[MaxValueValidator(MRSS_TOTAL_MAX)]
+        "mRSS total", null=True, blank=True, validators=_bounds("visit_mrss_range", MRSS_TOTAL_MAX)
     )
     mrss_sites = models.JSONField("mRSS site scores", null=True, blank=True)
     # Calcinosis pain: 0-10 numeric rating scale, or 0-100 mm visual analogue scale.
     calcinosis_pain_nrs = models.PositiveSmallIntegerField(
-        "calcinosis pain (NRS 0-10)", null=True, blank=True, validators=[MaxValueValidator(10)]
+        "calcinosis pain (NRS 0-10)",
+        null=True,
+        blank=True,
+        validators=_bounds("visit_pain_nrs_range", 10),
     )
     calcinosis_pain_vas_mm = models.PositiveSmallIntegerField(
-        "calcinosis pain (VAS 0-100 mm)", null=True, blank=True, validators=[MaxValueValidator(100)]
+        "calcinosis pain (VAS 0-100 mm)",
+        null=True,
+        blank=True,
+        validators=_bounds("visit_pain_vas_range", 100),
     )
     # Over a deposit: each yes/no (null: not assessed), with the site if known.
     ulceration = models.BooleanField("ulceration over a deposit", null=True, blank=True)
@@ -45,10 +58,16 @@ class Visit(models.Model):
     drainage_site = models.CharField(max_length=100, blank=True, default="")
     # Cochin Hand Function Scale: 18 items, total 0-90, higher is worse.
     chfs_total = models.PositiveSmallIntegerField(
-        "Cochin Hand Function Scale", null=True, blank=True, validators=[MaxValueValidator(90)]
+        "Cochin Hand Function Scale",
+        null=True,
+        blank=True,
+        validators=_bounds("visit_chfs_range", 90),
     )
     digital_ulcer_count = models.PositiveSmallIntegerField(
-        "digital ulcers (current)", null=True, blank=True, validators=[MaxValueValidator(50)]
+        "digital ulcers (current)",
+        null=True,
+        blank=True,
+        validators=_bounds("visit_digital_ulcers_range", 50),
     )
     raynaud_attacks_per_day = models.DecimalField(
         "Raynaud attacks per day",
@@ -56,7 +75,7 @@ class Visit(models.Model):
         decimal_places=1,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        validators=_bounds("visit_raynaud_range", 100),
     )
     notes = models.TextField(blank=True, default="", help_text="Free text; never exported.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -103,6 +122,7 @@ class Visit(models.Model):
                 name="visit_mrss_sites_give_total",
             ),
         ]
+        constraints = with_messages(constraints)
 
     def __str__(self) -> str:
         return f"{self.get_visit_type_display()} {self.date}"

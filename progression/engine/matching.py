@@ -49,7 +49,9 @@ CHOSEN_TRACK_OTHER_SERIES = (
 )
 
 Site = tuple[str, str, int | None, str, str]  # region, laterality, digit, segment, tissue
+Place = tuple[str, str, int | None, str]  # a site without its tissue plane
 SeriesKey = tuple[str, str]  # region, laterality
+UNKNOWN_TISSUE = ""
 
 
 @lru_cache(maxsize=65536, typed=True)
@@ -94,13 +96,19 @@ _ORDER = attrgetter("order")
 
 
 class _Forming:
-    """A track being formed; ``first_day`` and ``radiographs`` keep the candidate test O(1)."""
+    """A track being formed; ``first_day`` and ``radiographs`` keep the candidate test O(1).
 
-    __slots__ = ("age", "chosen_id", "first_day", "members", "radiographs", "site")
+    ``tissue`` is the plane it is known to lie in: its own, else the first one a member gave
+    (so once a deposit's plane is known, a lesion in another known plane is another deposit).
+    A formed track takes that plane as its site; a chosen track keeps the site the user gave.
+    """
+
+    __slots__ = ("age", "chosen_id", "first_day", "members", "radiographs", "site", "tissue")
 
     def __init__(self, age: tuple[int, int], site: Site, chosen_id: int | None = None) -> None:
         self.age = age  # (0, database id) for existing tracks, (1, creation number) for new
         self.site = site
+        self.tissue = site[4]
         self.chosen_id = chosen_id
         self.members: list[Placed] = []
         self.first_day: date | None = None
@@ -111,6 +119,21 @@ class _Forming:
         if self.first_day is None or member.day < self.first_day:
             self.first_day = member.day
         self.radiographs.add(member.radiograph.id)
+        tissue = member.site[4]
+        if self.tissue == UNKNOWN_TISSUE and tissue != UNKNOWN_TISSUE:
+            self.tissue = tissue
+            if self.chosen_id is None:
+                self.site = (*self.site[:4], tissue)
+
+
+def tissues_match(one: str, other: str) -> bool:
+    """DOMAIN.md: an unknown tissue plane on either side matches any plane; a known plane never
+    matches a different known plane."""
+    return UNKNOWN_TISSUE in (one, other) or one == other
+
+
+def _place(site: Site) -> Place:
+    return (site[0], site[1], site[2], site[3])
 
 
 def series_keys(radiograph: RadiographIn) -> tuple[SeriesKey, ...]:
@@ -172,16 +195,16 @@ def match_tracks(placed: Sequence[Placed], tracks: Sequence[TrackIn]) -> list[Ma
     existing = {track.id: track for track in tracks}
     forming = _chosen_tracks(placed, existing)
     chosen_ids = {track.chosen_id for track in forming}
-    by_site: dict[Site, list[_Forming]] = {}
+    by_place: dict[Place, list[_Forming]] = {}  # the tissue plane is compared per candidate
     for track in forming:
-        by_site.setdefault(track.site, []).append(track)
+        by_place.setdefault(_place(track.site), []).append(track)
     formed: list[_Forming] = []
     for lesion in placed:
         if lesion.lesion.chosen_track_id is not None:
             continue
-        same_site = by_site.get(lesion.site)
+        same_place = by_place.get(_place(lesion.site))
         candidates = (
-            [track for track in same_site if _is_candidate(track, lesion)] if same_site else []
+            [track for track in same_place if _is_candidate(track, lesion)] if same_place else []
         )
         if candidates:
             _nearest(lesion, candidates).add(lesion)
@@ -190,7 +213,7 @@ def match_tracks(placed: Sequence[Placed], tracks: Sequence[TrackIn]) -> list[Ma
             track.add(lesion)
             formed.append(track)
             forming.append(track)
-            by_site.setdefault(lesion.site, []).append(track)
+            by_place.setdefault(_place(lesion.site), []).append(track)
     reused = _reuse_previous_ids(formed, existing, taken=chosen_ids)
     result = []
     new_number = 0
@@ -234,15 +257,19 @@ def _chosen_tracks(placed: Sequence[Placed], existing: dict[int, TrackIn]) -> li
 
 
 def _is_candidate(track: _Forming, lesion: Placed) -> bool:
-    """Same site (the caller's index), already seen by this date, and not yet on this lesion's
-    radiograph.
+    """Same site (the caller's index holds region, side, digit and segment; the tissue planes
+    must match), already seen by this date, and not yet on this lesion's radiograph.
 
     DOMAIN.md says a candidate has "no observation on that date yet", but it also makes the
     views of one date a single timepoint whose D is the largest among the views that show the
     deposit: a deposit on the PA and the oblique of one day must be one track. So the exclusion
     is read per radiograph: a track may take one lesion from each view of a date.
     """
-    return track.first_day <= lesion.day and lesion.radiograph.id not in track.radiographs
+    return (
+        track.first_day <= lesion.day
+        and lesion.radiograph.id not in track.radiographs
+        and tissues_match(track.tissue, lesion.site[4])
+    )
 
 
 def _nearest(lesion: Placed, candidates: list[_Forming]) -> _Forming:

@@ -87,6 +87,8 @@ def test_track_of_another_patient_is_not_a_choice(api, center):
         "/api/v1/lesions/",
         {
             "radiograph": factories.make_radiograph(mine).pk,
+            "digit": 1,
+            "segment": "distal_phalanx",
             "longest_diameter_mm": 5,
             "track": factories.make_track(theirs).pk,
         },

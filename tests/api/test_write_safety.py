@@ -149,8 +149,9 @@ def test_idempotency_with_a_session_and_csrf(client, clinician, patient):
     token = browser.cookies["csrftoken"].value
     radiograph = factories.make_radiograph(patient)
     url = f"/api/v1/radiographs/{radiograph.pk}/lesions/"
+    body = {"longest_diameter_mm": 4.5, "digit": 1, "segment": "distal_phalanx"}
     for _ in range(2):
-        response = browser.post(url, {"longest_diameter_mm": 4.5}, content_type="application/json",
+        response = browser.post(url, body, content_type="application/json",
                                 HTTP_X_CSRFTOKEN=token, HTTP_IDEMPOTENCY_KEY="web-1")
         assert response.status_code == 201, response.content
     assert radiograph.lesions.count() == 1

@@ -48,6 +48,8 @@ WRITE_BOUND = 5.0
 # /health/ probes the broker for one socket timeout (1 s, measured 1.0-1.1 s); the rest is a
 # loaded 2-core CI machine. Before the fix it hung 30 s and answered 500.
 HEALTH_BOUND = 3.0
+# A hand lesion needs its segment and digit (DOMAIN.md, "A lesion's site").
+SITE = {"digit": 1, "segment": "distal_phalanx"}
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -156,10 +158,10 @@ def test_finding21_1_hung_broker_a_committed_lesion_answers_201_once(
     api = api_session(clinician)
     radiograph = factories.make_radiograph(patient, acquired_on=date(2024, 3, 15))
     lesions = f"{web.base}/api/v1/lesions/"
-    first = {"radiograph": radiograph.pk, "longest_diameter_mm": 15.0}
+    first = {"radiograph": radiograph.pk, "longest_diameter_mm": 15.0, **SITE}
     assert api.post(lesions, json=first, timeout=40).status_code == 201
     wait_for(lambda: current_snapshot(patient.pk), timeout=30, what="the worker", log=worker)
-    body = {"radiograph": radiograph.pk, "longest_diameter_mm": 4.0}
+    body = {"radiograph": radiograph.pk, "longest_diameter_mm": 4.0, **SITE}
 
     proxy.freeze()
     key = {"Idempotency-Key": "drill-21-1"}
@@ -221,7 +223,7 @@ def test_finding21_3_database_outage_answers_503_with_retry_after(
     listed = api.get(f"{web.base}/api/v1/patients/", timeout=10)
     written = api.post(
         f"{web.base}/api/v1/lesions/",
-        json={"radiograph": radiograph.pk, "longest_diameter_mm": 4.0},
+        json={"radiograph": radiograph.pk, "longest_diameter_mm": 4.0, **SITE},
         timeout=10,
     )
     for response in (listed, written):

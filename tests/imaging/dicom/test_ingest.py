@@ -111,6 +111,8 @@ def test_lesion_from_pixel_points_gets_mm_from_the_ingested_spacing(center, matc
     lesion = lesion_save(
         lesion=CalcinosisLesion(
             radiograph=radiograph,
+            digit=1,
+            segment="distal_phalanx",
             longest_axis_px=[[10, 10], [40, 50]],
             perpendicular_axis_px=[[20, 30], [20, 50]],
             longest_diameter_mm=0,
