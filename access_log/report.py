@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from access_log.models import AccessLogEntry
 from access_log.visibility import shown_patient_ids
 from exports.formats.spreadsheet_safety import neutralise
+from registry.timestamps import utc_iso
 
 CSV_COLUMNS = [
     "at",
@@ -37,7 +38,7 @@ def access_log_csv(entries: Iterable[AccessLogEntry]) -> Iterator[str]:
     for entry in entries:
         yield _line(
             [
-                entry.at.isoformat(),
+                utc_iso(entry.at),
                 entry.user_id if entry.user_id is not None else "",
                 entry.username,
                 entry.kind,

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from access_log.models import AccessedPatient, AccessLogEntry
 from patients.models import Patient
+from registry.timestamps import utc_iso
 
 
 @dataclass
@@ -129,7 +130,7 @@ def access_log_of_patient(patient_id: int) -> list[dict]:
     entries = AccessLogEntry.objects.filter(patients__patient_id=patient_id).order_by("at", "id")
     return [
         {
-            "at": entry.at.isoformat(),
+            "at": utc_iso(entry.at),
             "user": entry.username,
             "kind": entry.kind,
             "what": entry.get_kind_display(),

@@ -8,22 +8,12 @@ without ``If-Match`` is accepted (documented): clients that care send it, as the
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 from django.db import models
 
 from api.exception_handler import PreconditionFailed
+from registry.etags import etag_for
 
-
-def etag_for(instance: models.Model) -> str:
-    digest = hashlib.sha256()
-    digest.update(instance._meta.label.encode())
-    for field in instance._meta.concrete_fields:
-        digest.update(b"\x00")
-        value = field.value_from_object(instance)
-        digest.update(json.dumps(value, default=str, sort_keys=True).encode())
-    return f'"{digest.hexdigest()[:32]}"'
+__all__ = ["check_if_match", "etag_for"]
 
 
 def check_if_match(request, instance: models.Model) -> None:

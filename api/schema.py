@@ -1,11 +1,14 @@
-"""OpenAPI extras: the bearer scheme, the error body on every operation, strict request bodies."""
+"""OpenAPI extras: the bearer scheme, the error body on every operation, strict request bodies,
+and each operation's tag and summary in people's words (:func:`resource`)."""
 
 from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
+
+from api.openapi_tags import TAG_NAMES
 
 ERROR_ITEM = inline_serializer(
     "ErrorItem",
@@ -54,6 +57,33 @@ EXAMPLE = OpenApiExample(
 )
 
 
+# The summary of a view's standard actions, from the nouns given to :func:`resource`; an
+# operation with its own ``extend_schema(summary=...)`` keeps that one.
+STANDARD_SUMMARIES = {
+    "list": "List {many}",
+    "create": "Create {one}",
+    "retrieve": "Get {one}",
+    "update": "Update {one} (every writable field)",
+    "partial_update": "Update some fields of {one}",
+    "destroy": "Delete {one}",
+    "history": "Audit trail of {one}: who changed what, when and from where",
+}
+UNKNOWN_TAG = "{tag!r} is not one of api.openapi_tags.TAGS."
+
+
+def resource(tag: str, *, one: str = "", many: str = ""):
+    """Class decorator: every operation of the view under ``tag`` (api.openapi_tags), the
+    standard actions summarised from the nouns ("List patients", "Get a patient")."""
+    if tag not in TAG_NAMES:
+        raise ValueError(UNKNOWN_TAG.format(tag=tag))
+
+    def decorate(view):
+        view.openapi_nouns = {"one": one, "many": many}
+        return extend_schema(tags=[tag])(view)
+
+    return decorate
+
+
 class BearerTokenScheme(OpenApiAuthenticationExtension):
     target_class = "api.authentication.BearerTokenAuthentication"
     name = "bearerAuth"
@@ -67,6 +97,15 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 
 
 class RegistryAutoSchema(AutoSchema):
+    def get_summary(self) -> str | None:
+        """A standard action's summary from the view's nouns (explicit summaries win: they are
+        applied by ``extend_schema`` above this class)."""
+        template = STANDARD_SUMMARIES.get(getattr(self.view, "action", None) or "")
+        nouns = getattr(self.view, "openapi_nouns", None)
+        if template and nouns and nouns["one"] and nouns["many"]:
+            return template.format(**nouns)
+        return super().get_summary()
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":

@@ -24,6 +24,7 @@ from django.utils import timezone
 from erasure import collect
 from imaging.models import Radiograph
 from patients.models import Patient
+from registry.timestamps import utc_iso
 
 # Storage names and keyed hashes say nothing to the patient: the previews are linked instead.
 _LEFT_OUT = {
@@ -37,7 +38,9 @@ _LEFT_OUT = {
 
 
 def _value(value: Any) -> Any:
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        return utc_iso(value)
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
@@ -118,7 +121,7 @@ def subject_access_report(
     patient_values["center"] = patient.center.code
     patient_values["center_name"] = patient.center.name
     return {
-        "generated_at": timezone.now().isoformat(),
+        "generated_at": utc_iso(timezone.now()),
         "patient": patient_values,
         "subtype_assessments": [
             row_values(a, exclude=("patient",)) for a in patient.subtype_assessments.all()

@@ -8,7 +8,7 @@ from django.db import transaction
 from imaging import measurement
 from imaging.choices import MeasurementSource, TrackAssignment
 from imaging.models import CalcinosisLesion, LesionTrack, Radiograph, RadiographicFinding
-from progression.services import progression_mark_dirty
+from progression.services import progression_mark_dirty, progression_recompute
 from registry.db import save_validated
 
 NO_SPACING = (
@@ -97,3 +97,38 @@ def lesion_save(*, lesion: CalcinosisLesion) -> CalcinosisLesion:
     save_validated(lesion)
     progression_mark_dirty(patient_id=radiograph.patient_id)
     return lesion
+
+
+@transaction.atomic
+def lesion_save_matched(*, lesion: CalcinosisLesion) -> CalcinosisLesion:
+    """:func:`lesion_save`, then, unless the user chose the track, the patient's progression
+    recomputed in the same transaction by the service the queued recomputation uses, so the
+    answer carries the track the engine matched (a new deposit's or an earlier timepoint's)
+    instead of ``null`` until the lesion is read again. The recomputation queued after commit
+    then finds the snapshot current."""
+    lesion_save(lesion=lesion)
+    if lesion.track_assignment != TrackAssignment.USER:
+        progression_recompute(patient_id=lesion.radiograph.patient_id)
+        lesion.refresh_from_db()
+    return lesion
+
+
+@transaction.atomic
+def radiograph_delete(*, radiograph: Radiograph, reason: str) -> None:
+    """Delete a radiograph with its lesions, findings and received DICOM instance (whose files
+    leave after commit, :mod:`imaging.dicom.file_cleanup`), as the API's DELETE does. The history
+    keeps why; the progression is marked by the deletion signal (:mod:`progression.signals`)."""
+    if not reason.strip():
+        raise ValueError("Deleting a radiograph needs a reason.")
+    radiograph._change_reason = reason
+    radiograph.delete()
+
+
+@transaction.atomic
+def lesion_delete(*, lesion: CalcinosisLesion, reason: str) -> None:
+    """Delete a lesion; its track stays for its other lesions (the next recomputation removes an
+    engine-made track left empty), as the API's DELETE does."""
+    if not reason.strip():
+        raise ValueError("Deleting a lesion needs a reason.")
+    lesion._change_reason = reason
+    lesion.delete()

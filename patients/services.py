@@ -60,5 +60,15 @@ def visit_save(*, visit: Visit) -> Visit:
 
 
 @transaction.atomic
+def visit_delete(*, visit: Visit, reason: str) -> None:
+    """Delete a visit; its radiographs stay (unlinked). The history keeps who, when, why; the
+    progression is marked by the deletion signal (:mod:`progression.signals`)."""
+    if not reason.strip():
+        raise ValueError("Deleting a visit needs a reason.")
+    visit._change_reason = reason
+    visit.delete()
+
+
+@transaction.atomic
 def treatment_save(*, treatment: CalcinosisTreatment) -> CalcinosisTreatment:
     return save_validated(treatment)

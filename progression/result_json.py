@@ -29,6 +29,7 @@ from progression.engine.results import (
     round_years,
 )
 from progression.engine.rules import Rules
+from registry.timestamps import utc_iso
 
 FORMAT = 2
 SERIES_COLUMNS = (
@@ -170,7 +171,7 @@ def detail_json(
     """The shape of ``GET /api/v1/patients/{id}/progression/`` (issue 5) from a stored result."""
     return {
         "status": status,
-        "computed_at": None if computed_at is None else computed_at.isoformat(),
+        "computed_at": None if computed_at is None else utc_iso(computed_at),
         "stale": stale,
         "rules": dict(rules),
         "series": series_json(result),

@@ -7,18 +7,24 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.serializers.base import StrictSerializer
-from exports.models import DateMode, ExportJob, Format, Level
+from exports.models import SINGLE_LEVELS, DateMode, ExportJob, Format, Level
 from exports.selection import allowed_filters
 
 FILTERS_HELP = (
-    "The patient list's filters, as JSON: e.g. {\"center\": [\"north\"], \"ssc_subtype\": "
+    "The patient list's filters, as JSON: e.g. {\"center\": [\"demo-north\"], \"ssc_subtype\": "
     "[\"limited_cutaneous\"], \"aca\": \"positive\", \"disease_duration_min\": 5, "
     "\"has_calcinosis\": true, \"visit_date_after\": \"2020-01-01\"}. Allowed: "
 )
 
 
 class ExportRequestSerializer(StrictSerializer):
-    level = serializers.ChoiceField(choices=Level.choices)
+    level = serializers.ChoiceField(
+        choices=Level.choices,
+        help_text="What one row is; all: every level as its own file in one package, with the "
+        "same patient pseudonyms and date offsets (the data dictionary's joins_to and the "
+        "manifest's joins say how the files join). csv_wide takes visits or "
+        "progression_timepoints only.",
+    )
     format = serializers.ChoiceField(choices=Format.choices)
     date_mode = serializers.ChoiceField(
         choices=DateMode.choices,
@@ -99,7 +105,9 @@ class ExportJobSerializer(serializers.ModelSerializer):
 
 
 class DictionaryQuerySerializer(StrictSerializer):
-    level = serializers.ChoiceField(choices=Level.choices)
+    level = serializers.ChoiceField(
+        choices=[(level.value, level.label) for level in SINGLE_LEVELS]
+    )
     date_mode = serializers.ChoiceField(choices=DateMode.choices, default=DateMode.KEEP)
 
 

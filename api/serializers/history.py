@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from registry.timestamps import utc_iso
 
 HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 
@@ -45,4 +49,8 @@ class HistoryEntrySerializer(serializers.Serializer):
 def _plain(value):
     if value is None or isinstance(value, bool | int | float | str | list | dict):
         return value
+    if isinstance(value, datetime):  # an instant, as every instant the API writes
+        return utc_iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
     return str(value)

@@ -12,7 +12,7 @@ from api.serializers.dicom import BurnedInStateSerializer
 from api.serializers.fields import AxisField
 from imaging.choices import APPROXIMATE_SPACING, SpacingSource
 from imaging.models import CalcinosisLesion, LesionTrack, Radiograph, RadiographicFinding
-from imaging.services import finding_save, lesion_save, radiograph_save, track_save
+from imaging.services import finding_save, lesion_save_matched, radiograph_save, track_save
 from patients.models import Patient, Visit
 
 DIAMETER_OR_POINTS = (
@@ -257,7 +257,7 @@ class LesionSerializer(RegistryModelSerializer):
         return attrs
 
     def save_instance(self, instance):
-        return lesion_save(lesion=instance)
+        return lesion_save_matched(lesion=instance)
 
 
 class NestedLesionSerializer(LesionSerializer):

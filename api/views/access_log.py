@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
@@ -17,6 +17,7 @@ from access_log.models import AccessLogEntry
 from access_log.report import access_log_csv
 from access_log.visibility import audits, visible_entries
 from accounts.access import Action, get_restricted_or_404
+from api.schema import resource
 from api.serializers.access_log import AccessLogEntrySerializer
 from api.views.dicom import JsonErrorsOnly
 from patients.models import Patient
@@ -46,6 +47,7 @@ class AccessLogMixin:
     queryset = AccessLogEntry.objects.none()  # the schema's model; requests use get_queryset
 
 
+@resource("Access log", one="an access log entry", many="access log entries")
 class AccessLogViewSet(AccessLogMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Reads of your centers' patients, newest first; ``csv/`` downloads them for an audit."""
 
@@ -72,6 +74,10 @@ class AccessLogViewSet(AccessLogMixin, mixins.ListModelMixin, viewsets.GenericVi
         return response
 
 
+@resource("Access log")
+@extend_schema_view(
+    get=extend_schema(summary="Who read a patient's record: the patient's access log")
+)
 class PatientAccessLogView(AccessLogMixin, generics.ListAPIView):
     """``/patients/{id}/access-log/``: who looked at this patient (a patient of a center you
     administer; any other is 404)."""

@@ -8,10 +8,12 @@ from accounts.access import Action
 from accounts.filtersets import CenterFilterSet
 from accounts.models import Center, Membership
 from api.permissions import CenterAdminOnly, RegistryPermission
+from api.schema import resource
 from api.serializers.accounts import CenterSerializer, MembershipSerializer
 from api.views.base import RegistryViewSet
 
 
+@resource("Accounts", one="a center", many="centers")
 class CenterViewSet(viewsets.ReadOnlyModelViewSet):
     """Clinicians see their centers; researchers every center. Centers are created in the admin."""
 
@@ -24,6 +26,7 @@ class CenterViewSet(viewsets.ReadOnlyModelViewSet):
         return Center.objects.restrict(self.request.user, Action.VIEW)
 
 
+@resource("Accounts", one="a membership", many="memberships")
 class MembershipViewSet(RegistryViewSet):
     """Users' roles in the centers the requesting user administers."""
 

@@ -144,7 +144,6 @@ class HistoryMixin:
     @extend_schema(
         responses=HistoryEntrySerializer(many=True),
         filters=False,
-        summary="The record's audit trail: who changed what, when and from where",
     )
     @action(
         detail=True,

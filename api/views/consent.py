@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
@@ -18,6 +18,7 @@ from rest_framework.serializers import as_serializer_error
 
 from accounts.access import Action, access_of, restrict
 from api.permissions import NO_ROLE, RegistryPermission
+from api.schema import resource
 from api.serializers.consent import (
     ConsentDocumentSerializer,
     ConsentIssueSerializer,
@@ -61,6 +62,7 @@ class ConsentDocumentPermission(ConsentPermission):
         return True
 
 
+@resource("Consent", one="a consent document", many="consent documents")
 class ConsentDocumentViewSet(viewsets.ModelViewSet):
     """``/consent-documents/``: versions of the centers' consent forms."""
 
@@ -124,6 +126,11 @@ class PatientConsentMixin(AccessLoggedMixin, IdempotentCreateMixin):
         serializer.save(patient=self.get_patient(), recorded_by=self.request.user)
 
 
+@resource("Consent")
+@extend_schema_view(
+    list=extend_schema(summary="List a patient's signed consents"),
+    create=extend_schema(summary="Record a patient's signed consent"),
+)
 class PatientConsentRecordViewSet(
     PatientConsentMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -133,6 +140,11 @@ class PatientConsentRecordViewSet(
     queryset = ConsentRecord.objects.none()
 
 
+@resource("Consent")
+@extend_schema_view(
+    list=extend_schema(summary="List a patient's consent withdrawals"),
+    create=extend_schema(summary="Record a patient's withdrawal of consent"),
+)
 class PatientConsentWithdrawalViewSet(
     PatientConsentMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -142,6 +154,10 @@ class PatientConsentWithdrawalViewSet(
     queryset = ConsentWithdrawal.objects.none()
 
 
+@resource("Consent")
+@extend_schema_view(
+    list=extend_schema(summary="List patients whose consent needs action")
+)
 class ConsentIssueViewSet(AccessLoggedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """``/consent-issues/``: the user's centers' patients whose consent is missing or on a
     superseded document version."""

@@ -36,6 +36,7 @@ from access_log.recording import access_log_note
 from accounts.access import Action, access_of, only_center
 from api.exception_handler import PayloadTooLarge
 from api.permissions import ClinicalOnly, RegistryPermission
+from api.schema import resource
 from api.serializers.dicom import (
     BurnedInReviewSerializer,
     BurnedInStateSerializer,
@@ -120,6 +121,7 @@ class JsonErrorsOnly(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
+@resource("DICOM")
 class RadiographDicomUploadView(APIView):
     """``POST /api/v1/radiographs/dicom/``: one result per file; a bad file aborts nothing."""
 
@@ -224,6 +226,7 @@ class RadiographFileView(APIView):
         return instance
 
 
+@resource("DICOM")
 class RadiographPreviewView(RadiographFileView):
     """``GET /api/v1/radiographs/{id}/preview.png?size=thumb|viewer``."""
 
@@ -239,6 +242,7 @@ class RadiographPreviewView(RadiographFileView):
         return preview_response(request, self.instance(request, pk))
 
 
+@resource("DICOM")
 class RadiographDicomFileView(RadiographFileView):
     """``GET /api/v1/radiographs/{id}/dicom``."""
 
@@ -256,6 +260,7 @@ class RadiographDicomFileView(RadiographFileView):
         )
 
 
+@resource("DICOM")
 class RadiographBurnedInReviewView(APIView):
     """``POST /api/v1/radiographs/{id}/burned-in-review/``: clinicians of the radiograph's
     center say whether its pixels show text (imaging.burned_in)."""
@@ -282,6 +287,7 @@ class RadiographBurnedInReviewView(APIView):
         return Response(BurnedInStateSerializer(instance).data)
 
 
+@resource("DICOM", one="an image that matched no patient", many="images that matched no patient")
 class UnmatchedInstanceViewSet(viewsets.ReadOnlyModelViewSet):
     """Images waiting for a clinician of the receiving center to choose the patient."""
 

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from access_log.models import AccessKind
 from access_log.recording import access_log_note
 from accounts.access import Action, access_of, get_restricted_or_404
+from api.schema import resource
 from api.serializers.erasure import ErasureTombstoneSerializer, PatientEraseSerializer
 from erasure.services import patient_erase
 from erasure.subject_access import subject_access_report
@@ -43,6 +44,7 @@ def _patient(request, pk: int) -> Patient:
     )
 
 
+@resource("Erasure")
 class PatientEraseView(APIView):
     """``POST /api/v1/patients/{id}/erase/``: erase the patient; answers the tombstone."""
 
@@ -67,6 +69,7 @@ class PatientEraseView(APIView):
         return Response(ErasureTombstoneSerializer(tombstone).data, status=status.HTTP_201_CREATED)
 
 
+@resource("Erasure")
 class PatientSubjectAccessView(APIView):
     """``GET /api/v1/patients/{id}/subject-access/``: everything held about the patient."""
 

@@ -29,7 +29,8 @@ from access_log.recording import access_log_note
 from accounts.access import access_of, restrict_owned
 from api.exception_handler import PayloadTooLarge
 from api.idempotency import idempotent
-from api.schema import ERROR_BODY
+from api.openapi_examples import EXPORT_REQUEST_EXAMPLES
+from api.schema import ERROR_BODY, resource
 from api.serializers.exports import (
     DictionaryEntrySerializer,
     DictionaryQuerySerializer,
@@ -80,6 +81,7 @@ class AnyRole(BasePermission):
         return bool(request.user and request.user.is_authenticated and access_of(request.user).any)
 
 
+@resource("Exports", one="an export job", many="your export jobs")
 class ExportJobViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -100,6 +102,7 @@ class ExportJobViewSet(
     @extend_schema(
         request=ExportRequestSerializer,
         responses={202: ExportJobSerializer},
+        examples=EXPORT_REQUEST_EXAMPLES,
         parameters=[IDEMPOTENCY_KEY],
         summary="Request a pseudonymized export (answers 202; poll the job)",
     )
@@ -180,6 +183,7 @@ class InMemoryImportHandler(FileUploadHandler):
         )
 
 
+@resource("Imports")
 class ImportView(APIView):
     """``POST /api/v1/imports/``: a dry run by default (200 with the report); with
     ``dry_run=false`` it commits (201) or, if any row fails, writes nothing (422 + report)."""

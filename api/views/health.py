@@ -85,6 +85,7 @@ def _cache() -> str:
     responses={200: HEALTH, 503: HEALTH},
     auth=[],
     summary="Database, broker and cache reachability",
+    tags=["Health"],
 )
 @api_view(["GET"])
 @authentication_classes([])

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from django.db.models import Count
-from rest_framework import mixins, viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, viewsets
 from rest_framework.generics import get_object_or_404
 
 from api.permissions import RegistryPermission
+from api.schema import resource
 from api.serializers.imaging import (
     FindingSerializer,
     LesionSerializer,
@@ -15,6 +18,7 @@ from api.serializers.imaging import (
     RadiographSerializer,
 )
 from api.views.base import AccessLoggedMixin, IdempotentCreateMixin, RegistryViewSet
+from api.views.patients import DELETE_REASON_INVALID
 from imaging.filtersets import (
     FindingFilterSet,
     LesionFilterSet,
@@ -22,8 +26,10 @@ from imaging.filtersets import (
     RadiographFilterSet,
 )
 from imaging.models import CalcinosisLesion, LesionTrack, Radiograph, RadiographicFinding
+from imaging.services import lesion_delete
 
 
+@resource("Radiographs", one="a radiograph", many="radiographs")
 class RadiographViewSet(RegistryViewSet):
     queryset = Radiograph.objects.select_related("dicom_instance__burned_in_reviewed_by")
     serializer_class = RadiographSerializer
@@ -31,25 +37,64 @@ class RadiographViewSet(RegistryViewSet):
     ordering_fields = ["acquired_on", "updated_at"]
 
 
+@resource("Findings", one="a finding", many="findings")
 class FindingViewSet(RegistryViewSet):
     queryset = RadiographicFinding.objects.select_related("radiograph")  # its patient, logged
     serializer_class = FindingSerializer
     filterset_class = FindingFilterSet
 
 
+@resource("Lesion tracks", one="a lesion track", many="lesion tracks")
 class LesionTrackViewSet(RegistryViewSet):
     queryset = LesionTrack.objects.annotate(lesion_count=Count("lesions"))
     serializer_class = LesionTrackSerializer
     filterset_class = LesionTrackFilterSet
 
 
+@resource("Lesions", one="a lesion", many="lesions")
+@extend_schema_view(
+    create=extend_schema(summary="Create a lesion from pixel points or millimetres"),
+    partial_update=extend_schema(
+        summary="Update some fields of a lesion (remeasure from pixel points or millimetres)"
+    ),
+)
 class LesionViewSet(RegistryViewSet):
     queryset = CalcinosisLesion.objects.select_related("radiograph")
     serializer_class = LesionSerializer
     filterset_class = LesionFilterSet
     ordering_fields = ["longest_diameter_mm", "updated_at"]
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "reason",
+                OpenApiTypes.STR,
+                required=False,
+                description="Why the lesion is removed (kept in the audit trail).",
+            )
+        ]
+    )
+    def destroy(self, request, *args, **kwargs):
+        reason = request.query_params.get("reason", "").strip()
+        if len(reason) > 100 or not reason.isprintable():  # history_change_reason: 100 chars
+            raise exceptions.ValidationError({"reason": [DELETE_REASON_INVALID]})
+        return super().destroy(request, *args, **kwargs)
 
+    def perform_destroy(self, instance):
+        reason = self.request.query_params.get("reason", "").strip()
+        if reason:  # the viewer asks for one; API clients may omit it (as before)
+            lesion_delete(lesion=instance, reason=reason)
+        else:
+            instance.delete()
+
+
+@resource("Lesions")
+@extend_schema_view(
+    list=extend_schema(summary="List a radiograph's lesions"),
+    create=extend_schema(
+        summary="Create a lesion on a radiograph from pixel points or millimetres"
+    ),
+)
 class RadiographLesionViewSet(
     AccessLoggedMixin,
     IdempotentCreateMixin,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework.generics import get_object_or_404
 
 from api.permissions import RegistryPermission
+from api.schema import resource
 from api.serializers.patients import PatientDetailSerializer, PatientSerializer
 from api.serializers.visits import NestedVisitSerializer, TreatmentSerializer, VisitSerializer
 from api.views.base import AccessLoggedMixin, IdempotentCreateMixin, RegistryViewSet
@@ -22,6 +23,7 @@ DELETE_REASON_REQUIRED = (
 DELETE_REASON_INVALID = "The reason is plain text of at most 100 characters, no control characters."
 
 
+@resource("Patients", one="a patient", many="patients")
 class PatientViewSet(RegistryViewSet):
     """Patients of the user's centers (researchers: every center, pseudonymized)."""
 
@@ -63,6 +65,7 @@ class PatientViewSet(RegistryViewSet):
         patient_delete(patient=instance, reason=self.request.query_params["reason"].strip())
 
 
+@resource("Visits", one="a visit", many="visits")
 class VisitViewSet(RegistryViewSet):
     queryset = Visit.objects.select_related("patient")
     serializer_class = VisitSerializer
@@ -70,6 +73,7 @@ class VisitViewSet(RegistryViewSet):
     ordering_fields = ["date", "updated_at"]
 
 
+@resource("Treatments", one="a treatment", many="treatments")
 class TreatmentViewSet(RegistryViewSet):
     queryset = CalcinosisTreatment.objects.select_related("patient")
     serializer_class = TreatmentSerializer
@@ -77,6 +81,11 @@ class TreatmentViewSet(RegistryViewSet):
     ordering_fields = ["started_on", "stopped_on"]
 
 
+@resource("Visits")
+@extend_schema_view(
+    list=extend_schema(summary="List a patient's visits"),
+    create=extend_schema(summary="Record a visit of a patient"),
+)
 class PatientVisitViewSet(
     AccessLoggedMixin,
     IdempotentCreateMixin,

@@ -16,6 +16,7 @@ from accounts.access import RADIOGRAPHS, access_of, restrict_to_scope
 from api.filter_backends import refuse_for_research, research_filters
 from api.idempotency import idempotent
 from api.permissions import RegistryPermission
+from api.schema import resource
 from api.serializers.progression import (
     CohortRecomputeSerializer,
     ProgressionSerializer,
@@ -63,6 +64,7 @@ def svg_response(svg: str) -> HttpResponse:
     return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
 
 
+@resource("Progression")
 class PatientProgressionViewSet(viewsets.ViewSet):
     """``/patients/{id}/progression/``: the stored snapshot, or computed with overrides."""
 
@@ -98,6 +100,7 @@ class PatientProgressionViewSet(viewsets.ViewSet):
         return svg_response(progression_chart_svg(detail))
 
 
+@resource("Cohort")
 class CohortProgressionViewSet(viewsets.ViewSet):
     """``/cohort/progression/``: statuses, burden by disease duration, Kaplan-Meier."""
 

@@ -9,6 +9,7 @@ from rest_framework.permissions import BasePermission
 from accounts.access import Action, access_of
 from accounts.models import SignInEvent
 from accounts.sign_in_filtersets import SignInEventFilterSet
+from api.schema import resource
 from api.serializers.sign_in_events import SignInEventSerializer
 
 SIGN_IN_AUDITORS_ONLY = "Only center admins (for their centers) and superusers read sign-in events."
@@ -22,6 +23,7 @@ class SignInAuditorsOnly(BasePermission):
         return bool(user and user.is_authenticated and access_of(user).administers)
 
 
+@resource("Sign-in events", one="a sign-in event", many="sign-in events")
 class SignInEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Sign-ins, failures, lockouts, unlocks, second-factor and password events: who, when,
     from which address; filter by ``user``, ``kind``, ``since`` and ``until``."""

@@ -16,6 +16,7 @@ from rest_framework.utils.urls import replace_query_param
 from accounts.access import restrict_owned
 from api.pagination import INVALID_CURSOR, RegistryCursorPagination, cursor_seal, cursor_unseal
 from api.permissions import RegistryPermission
+from api.schema import resource
 from api.serializers.progression import RecomputeJobSerializer
 from api.serializers.tasks import TASK_KINDS, TaskSerializer
 from progression.models import RecomputeJob
@@ -60,6 +61,7 @@ def _encode(row: dict) -> str:
     return cursor_seal(token)
 
 
+@resource("Tasks", one="a task (its state and progress)", many="tasks")
 class TaskViewSet(viewsets.ReadOnlyModelViewSet):
     """``/tasks/{id}/``: a background job's state and progress (done/total)."""
 

@@ -1,6 +1,8 @@
 """Create users with a role in a center, manage their API tokens, unlock their sign-in and
 reset their second factor, from the command line."""
 
+from datetime import UTC, datetime
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -14,12 +16,15 @@ from accounts.two_factor import two_factor_reset
 from registry.audit import Source, audit_context
 
 PASSWORD_REFUSED = "Password refused: "
+REVOKE_WHAT = "Give a token's prefix, or --all-but-newest EMAIL."
+COMMAND = "manage.py registry_user"
 
 
 class Command(BaseCommand):
     help = (
         "registry_user add EMAIL --center CODE --role ROLE [--token] [--password P]; "
-        "registry_user token EMAIL [--days N]; registry_user revoke PREFIX; "
+        "registry_user token EMAIL [--days N]; "
+        "registry_user revoke PREFIX | registry_user revoke --all-but-newest EMAIL; "
         "registry_user unlock EMAIL; registry_user reset-two-factor EMAIL; registry_user list"
     )
 
@@ -39,9 +44,12 @@ class Command(BaseCommand):
         token.add_argument("--name", default="")
         token.add_argument("--days", type=int, default=services.DEFAULT_TOKEN_DAYS)
         revoke = sub.add_parser(
-            "revoke", help="Revoke a token by its prefix (first 12 characters)."
+            "revoke",
+            help="Revoke a token by its prefix (first 12 characters), or every active token of "
+            "a user but the newest.",
         )
-        revoke.add_argument("prefix")
+        revoke.add_argument("prefix", nargs="?")
+        revoke.add_argument("--all-but-newest", metavar="EMAIL")
         unlock = sub.add_parser(
             "unlock", help="Clear a user's failed sign-ins (every address): ends a lockout."
         )
@@ -99,13 +107,34 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         self._print_token(raw, options["days"])
+        self._print_tokens_of(user)
+
+    def _print_tokens_of(self, user) -> None:
+        """How many tokens the user now has (each with created, last used, expiry) and the
+        commands that revoke the old ones: tokens pile up when every script asks for its own."""
+        tokens = list(user.api_tokens.active().order_by("-created_at", "-id"))
+        self.stdout.write(f"{user.username} has {len(tokens)} active token(s), newest first:")
+        for token in tokens:
+            self.stdout.write(f"  {token_line(token)}")
+        if len(tokens) > 1:
+            self.stdout.write(f"Revoke one: {COMMAND} revoke {tokens[-1].prefix}")
+            self.stdout.write(
+                f"Revoke all but the newest: {COMMAND} revoke --all-but-newest {user.username}"
+            )
 
     def _revoke(self, options):
-        tokens = ApiToken.objects.filter(prefix=options["prefix"])
-        if not tokens:
-            raise CommandError(f"No token with prefix {options['prefix']!r}.")
+        if bool(options["prefix"]) == bool(options["all_but_newest"]):
+            raise CommandError(REVOKE_WHAT)
+        if options["prefix"]:
+            tokens = list(ApiToken.objects.filter(prefix=options["prefix"]))
+            if not tokens:
+                raise CommandError(f"No token with prefix {options['prefix']!r}.")
+        else:
+            user = self._user(options["all_but_newest"])
+            tokens = list(user.api_tokens.active().order_by("-created_at", "-id")[1:])
         for token in tokens:
             services.token_revoke(token=token)
+            self.stdout.write(f"Revoked {token_line(token)}")
         self.stdout.write(f"Revoked {len(tokens)} token(s).")
 
     def _unlock(self, options):
@@ -139,3 +168,17 @@ class Command(BaseCommand):
                 f"token {token.prefix}…\t{token.user.username}\t{state}"
                 f"\texpires {token.expires_at:%Y-%m-%d}"
             )
+
+
+def token_line(token: ApiToken) -> str:
+    """``crg_AbCdEfGh… "ci" created 2026-12-07 17:44Z, last used never, expires 2027-03-07``."""
+    name = f" {token.name!r}" if token.name else ""
+    used = _utc_minute(token.last_used_at) if token.last_used_at else "never"
+    return (
+        f"{token.prefix}…{name} created {_utc_minute(token.created_at)}, last used {used}, "
+        f"expires {token.expires_at.astimezone(UTC):%Y-%m-%d}"
+    )
+
+
+def _utc_minute(value: datetime) -> str:
+    return f"{value.astimezone(UTC):%Y-%m-%d %H:%M}Z"
