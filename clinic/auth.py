@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 
 from accounts.login_throttle import ADDRESS, minutes_until_unlocked
 from accounts.oidc import oidc_enabled, provider_name
+from clinic.views.home import home_url
 
 LOCKED = (
     "Too many failed sign-ins for this account from your address. Try again in {minutes} "
@@ -38,6 +39,10 @@ class LoginView(auth_views.LoginView):
     template_name = "clinic/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        # Each role's first page: a researcher has no patient list (issue #16).
+        return home_url(self.request.user)
 
     def get_context_data(self, **kwargs):
         # "Sign in with <provider>" only when single sign-on is configured (accounts.oidc).

@@ -26,6 +26,8 @@ HEADER = (
     "import",
 )
 IMPORT_ONLY = "import only"
+# A multi-level package's dictionary: which file each variable is in, and what it joins.
+PACKAGE_HEADER = ("file", *HEADER, "joins_to")
 
 
 def unit_text(unit: str) -> str:
@@ -59,9 +61,9 @@ def dictionary_rows(
     return rows
 
 
-def dictionary_csv(rows: list[dict[str, str]]) -> bytes:
+def dictionary_csv(rows: list[dict[str, str]], header: tuple[str, ...] = HEADER) -> bytes:
     buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, fieldnames=HEADER, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue().encode()

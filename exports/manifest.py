@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from exports.pseudonyms import PSEUDONYM_LENGTH, PSEUDONYM_PREFIX
 from progression.registry_rules import rules_with
+from registry.timestamps import utc_iso
 
 if TYPE_CHECKING:
     from exports.runner import ExportResult, ExportSpec
@@ -46,9 +47,9 @@ def software_version() -> str:
 
 
 def manifest(spec: ExportSpec, result: ExportResult) -> dict[str, Any]:
-    return {
+    document = {
         "manifest_version": MANIFEST_VERSION,
-        "created_at": timezone.now().isoformat(),
+        "created_at": utc_iso(timezone.now()),
         "software": {
             "name": "calcinosis-registry",
             "version": software_version(),
@@ -89,6 +90,9 @@ def manifest(spec: ExportSpec, result: ExportResult) -> dict[str, Any]:
         "progression_failures": result.progression_failures,
         "files": [member.as_dict() for member in result.members],
     }
+    if result.joins is not None:  # a multi-level package (issue #16)
+        document["joins"] = result.joins
+    return document
 
 
 def manifest_json(spec: ExportSpec, result: ExportResult) -> str:

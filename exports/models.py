@@ -18,13 +18,25 @@ def export_storage() -> Storage:
 
 
 class Level(models.TextChoices):
-    """What one row of an export is (the FHIR format always holds every resource type)."""
+    """What one row of an export is (the FHIR format always holds every resource type).
+    ``all``: every level as its own file in one package, with one patient map, so the files
+    share pseudonyms and date offsets and join on ``patient`` (issue #16)."""
 
     PATIENTS = "patients", "Patients"
     VISITS = "visits", "Visits"
     RADIOGRAPHS = "radiographs", "Radiographs"
     LESIONS = "lesions", "Calcinosis lesions"
     PROGRESSION = "progression_timepoints", "Progression timepoints (per region series)"
+    ALL = "all", "Every level, one package (files join on the patient pseudonym)"
+
+
+# The levels of a package, in the order its files are written (and listed in the dictionary).
+SINGLE_LEVELS = [level for level in Level if level != Level.ALL]
+
+
+def levels_of(level: str) -> list[str]:
+    """The single levels an export of ``level`` writes."""
+    return list(SINGLE_LEVELS) if level == Level.ALL else [level]
 
 
 class Format(models.TextChoices):
@@ -79,7 +91,9 @@ class ExportJob(Job):
     level = models.CharField(max_length=24, choices=Level.choices)
     format = models.CharField(max_length=12, choices=Format.choices)
     date_mode = models.CharField(max_length=8, choices=DateMode.choices, default=DateMode.SHIFT)
-    filters = models.JSONField(default=dict, blank=True, help_text="PatientFilterSet parameters.")
+    filters = models.JSONField(
+        default=dict, blank=True, help_text="The patient list's filters, as the request gave them."
+    )
     center_ids = models.JSONField(
         null=True,
         blank=True,

@@ -1,5 +1,7 @@
 """Writing one export to a zip: select the patients, build the temporary maps, stream the level
-in the requested format, then add the data dictionary and the manifest.
+(or, for ``all``, every level as its own file over the same maps: one pseudonym and one date
+offset per patient across the package) in the requested format, then add the data dictionary
+and the manifest.
 
 The Celery task (through :func:`exports.services.export_run`) and ``export_cohort`` both call
 :func:`export_to_zip`; it knows nothing of jobs, only of a spec, a path and a progress callback.
@@ -16,7 +18,7 @@ from typing import Any
 from django.conf import settings
 
 from accounts.access import RADIOGRAPHS, RESEARCH, consent_sql
-from exports import dictionary, levels, sql
+from exports import dictionary, joins, levels, sql
 from exports.columns import Column
 from exports.formats import wide
 from exports.formats.fhir.dictionary import fhir_dictionary_rows
@@ -24,7 +26,7 @@ from exports.formats.fhir.ndjson import write_fhir
 from exports.formats.parquet import write_parquet, write_parquet_from_csv
 from exports.formats.tabular import write_csv, write_xlsx
 from exports.manifest import manifest_json
-from exports.models import Format, Level
+from exports.models import Format, Level, levels_of
 from exports.package import BackgroundWriter, ExportPackage, Member
 from exports.progression_rows import progression_batches
 from exports.pseudonyms import export_key
@@ -74,6 +76,7 @@ class ExportResult:
     sorted_rows: bool
     progression_failures: int = 0
     left_out_for_consent: dict[str, int] | None = None
+    joins: list[str] | None = None  # a multi-level package: how its files join
 
 
 def registry_secret() -> bytes:
@@ -81,10 +84,16 @@ def registry_secret() -> bytes:
     return configured_or_derived_key("REGISTRY_EXPORT_KEY", label=_SECRET_LABEL, purpose="export")
 
 
-def data_file_name(spec: ExportSpec) -> str:
+def data_file_name(spec: ExportSpec, level: str | None = None) -> str:
+    """The data file of ``level`` (default: the spec's own level) in the spec's format."""
+    level = level or spec.level
     suffix = {Format.PARQUET: "parquet", Format.XLSX: "xlsx"}.get(spec.format, "csv")
-    stem = f"{spec.level}_wide" if spec.format == Format.CSV_WIDE else spec.level
+    stem = f"{level}_wide" if spec.format == Format.CSV_WIDE else level
     return f"{stem}.{suffix}"
+
+
+def is_sorted(level: str, format: str) -> bool:
+    return (level, format) not in UNSORTED
 
 
 def _series(session: ExportSession) -> list[tuple[str, str]]:
@@ -108,10 +117,12 @@ class _Writer:
         self.spec, self.session, self.package, self.workdir = spec, session, package, workdir
         self.on_progress = on_progress
         self.total = 0
+        self.base = 0  # rows written in the package's earlier files
         self.progression_errors: dict[int, str] = {}
 
     def progress(self, done: int) -> None:
         if self.on_progress is not None:
+            done += self.base
             self.on_progress(done, max(self.total, done))
 
     def map_batches(self) -> Iterator[list[tuple]]:
@@ -130,15 +141,14 @@ class _Writer:
             errors=self.progression_errors,
         )
 
-    @property
-    def ordered(self) -> bool:
-        return (self.spec.level, self.spec.format) not in UNSORTED
+    def ordered(self, level: str) -> bool:
+        return is_sorted(level, self.spec.format)
 
     def rows(self, level: str, columns: list[Column], *, text: bool) -> Iterator[list[tuple]]:
         if level == Level.PROGRESSION:
             return self.progression()
         query = sql.level_select(level, columns, self.session.dialect, self.spec.date_mode,
-                                 text=text, ordered=self.ordered)
+                                 text=text, ordered=self.ordered(level))
         return self.session.batches(query, FETCH_ROWS)
 
     def tabular(self, name: str, columns: list[Column], level: str) -> dict[str, int]:
@@ -148,7 +158,7 @@ class _Writer:
             if self.session.dialect.postgres and level != Level.PROGRESSION:
                 query = sql.level_select(
                     level, columns, self.session.dialect, spec.date_mode, text=True,
-                    ordered=self.ordered,
+                    ordered=self.ordered(level),
                 )
                 with BackgroundWriter(writer.write) as write:
                     count = self.session.copy_csv(query, write, self.progress)
@@ -175,7 +185,7 @@ class _Writer:
         row_group = settings.REGISTRY_EXPORT_PARQUET_ROW_GROUP
         if self.session.dialect.postgres and level != Level.PROGRESSION:
             query = sql.level_select(level, columns, self.session.dialect, self.spec.date_mode,
-                                     text=False, ordered=self.ordered)
+                                     text=False, ordered=self.ordered(level))
             # Progress is written through Django's connection: not while COPY holds it.
             during = self.progress if self.session.dedicated else None
             with self.session.copy_stream(query) as stream:
@@ -231,6 +241,48 @@ def _prepare(
     return count, left_out
 
 
+def _level_columns(spec: ExportSpec, level: str) -> tuple[str, list[Column]]:
+    """The query of ``level`` (the wide visits have their own) and its columns."""
+    if spec.format == Format.CSV_WIDE and level == Level.VISITS:
+        return "visits_wide", levels.visit_wide_columns(spec.date_mode)
+    return level, LEVEL_COLUMNS[level](spec.date_mode)
+
+
+def _tabular_levels(
+    writer: _Writer, spec: ExportSpec
+) -> tuple[dict[str, int], list[dict[str, str]], tuple[str, ...]]:
+    """Every level the spec asks for, each as its own file over the same maps; the row counts,
+    the dictionary rows and the dictionary's header (a package's names each row's file and
+    what it joins)."""
+    session = writer.session
+    plan = [(level, *_level_columns(spec, level)) for level in levels_of(spec.level)]
+    writer.total = sum(
+        sql.count_value(session.scalar(sql.level_count(query, session.dialect)))
+        for _level, query, _columns in plan
+        if query in sql.COUNT_SOURCES
+    )
+    files = {level: data_file_name(spec, level) for level, _query, _columns in plan}
+    counts: dict[str, int] = {}
+    described: list[dict[str, str]] = []
+    for level, query, columns in plan:
+        name = files[level]
+        counts |= writer.tabular(name, columns, query)
+        writer.base += counts[name]
+        importable = spec.format == Format.CSV and level != Level.PROGRESSION
+        rows = dictionary.dictionary_rows(
+            columns, import_only=[levels.LOCAL_ID] if importable else [], importable=importable
+        )
+        if spec.level == Level.ALL:
+            rows = [
+                {"file": name, **row,
+                 "joins_to": joins.column_joins(level, row["variable"], files, spec.date_mode)}
+                for row in rows
+            ]
+        described += rows
+    header = dictionary.PACKAGE_HEADER if spec.level == Level.ALL else dictionary.HEADER
+    return counts, described, header
+
+
 def export_to_zip(spec: ExportSpec, path: Path, *, on_progress: Progress = None) -> ExportResult:
     """Write the export described by ``spec`` to the zip at ``path``."""
     key = export_key(project_key=spec.project_key, registry_secret=registry_secret())
@@ -241,42 +293,34 @@ def export_to_zip(spec: ExportSpec, path: Path, *, on_progress: Progress = None)
     ):
         patients, left_out = _prepare(session, spec, key)
         writer = _Writer(spec, session, package, Path(workdir), on_progress)
-        columns: list[Column] = []
-        if spec.format == Format.FHIR:
+        header = dictionary.HEADER
+        if spec.format == Format.FHIR:  # every resource type, whatever the level
             counts = write_fhir(session, package, workdir=Path(workdir),
                                 date_mode=spec.date_mode, key=key,
                                 progression_rows=writer.progression, on_rows=writer.progress)
+            rows = fhir_dictionary_rows()
         elif spec.format == Format.CSV_WIDE and spec.level == Level.PROGRESSION:
             counts, columns = writer.wide_progression(data_file_name(spec))
+            rows = dictionary.dictionary_rows(columns, importable=False)
         else:
-            level = "visits_wide" if spec.format == Format.CSV_WIDE else spec.level
-            if level in sql.COUNT_SOURCES:
-                writer.total = sql.count_value(
-                    session.scalar(sql.level_count(level, session.dialect))
-                )
-            columns = (
-                levels.visit_wide_columns(spec.date_mode)
-                if level == "visits_wide"
-                else LEVEL_COLUMNS[spec.level](spec.date_mode)
-            )
-            counts = writer.tabular(data_file_name(spec), columns, level)
-        if spec.format == Format.FHIR:
-            rows = fhir_dictionary_rows()
-        else:
-            importable = spec.format == Format.CSV and spec.level != Level.PROGRESSION
-            rows = dictionary.dictionary_rows(
-                columns,
-                import_only=[levels.LOCAL_ID] if importable else [],
-                importable=importable,
-            )
-        package.add_bytes("data_dictionary.csv", dictionary.dictionary_csv(rows), rows=len(rows))
+            counts, rows, header = _tabular_levels(writer, spec)
+        package.add_bytes(
+            "data_dictionary.csv", dictionary.dictionary_csv(rows, header), rows=len(rows)
+        )
+        written = levels_of(spec.level)
+        package_files = {level: data_file_name(spec, level) for level in written}
         result = ExportResult(
             members=list(package.members),
             row_counts=counts,
             patients=patients,
-            sorted_rows=(spec.level, spec.format) not in UNSORTED,
+            sorted_rows=all(is_sorted(level, spec.format) for level in written),
             progression_failures=len(writer.progression_errors),
             left_out_for_consent=left_out,
+            joins=(
+                joins.package_joins(package_files, spec.date_mode)
+                if spec.level == Level.ALL and spec.format != Format.FHIR
+                else None
+            ),
         )
         package.add_bytes("manifest.json", manifest_json(spec, result).encode())
     return result

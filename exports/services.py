@@ -30,7 +30,7 @@ from exports.formats.tabular import XLSX_TOO_LARGE, XlsxTooLarge
 from exports.formats.wide import WIDE_LEVELS, WIDE_NOT_AVAILABLE
 from exports.imports.cohort import ImportReport, import_cohort
 from exports.jobs import IllegalJobMove, Status, job_move, job_progress
-from exports.models import DateMode, ExportJob, Format
+from exports.models import DateMode, ExportJob, Format, Level, levels_of
 from exports.package import file_sha256
 from exports.runner import ExportSpec, export_to_zip
 from exports.selection import row_estimate, selected_patients
@@ -51,6 +51,10 @@ ERASED_MEANWHILE = (
 RESEARCH_DATES_AS_RECORDED = (
     "Researchers export dates as recorded (keep), with the birth date as its year: the API "
     "already shows them the real dates, and a shifted birth date could be recovered from them."
+)
+PACKAGE_NOT_WIDE = (
+    "Every level in one package is written long (one row per record, the files joining on "
+    "the patient pseudonym): choose CSV long, Parquet, XLSX or FHIR."
 )
 FHIR_NEEDS_DATES = "FHIR resources need calendar dates: choose the keep or shift date mode."
 NOT_YOUR_CENTER = "You can import only into a center where you are a clinician or center admin."
@@ -85,6 +89,8 @@ def export_check(spec: ExportSpec, *, research: bool = False) -> None:
     """ValidationError naming the field when the request cannot produce an export; a
     researcher's filters must be on the research allow-list and select at least
     REGISTRY_MIN_CELL_SIZE patients (security review, issue #12, finding 2)."""
+    if spec.format == Format.CSV_WIDE and spec.level == Level.ALL:
+        raise ValidationError({"format": [PACKAGE_NOT_WIDE]})
     if spec.format == Format.CSV_WIDE and spec.level not in WIDE_LEVELS:
         raise ValidationError({"format": [WIDE_NOT_AVAILABLE.format(level=spec.level)]})
     if spec.format == Format.FHIR and spec.date_mode == DateMode.RELATIVE:
@@ -108,7 +114,8 @@ def export_check(spec: ExportSpec, *, research: bool = False) -> None:
         raise ValidationError({"filters": [TOO_FEW_PATIENTS.format(limit=limit)]})
     if spec.format == Format.XLSX:
         limit = settings.REGISTRY_EXPORT_XLSX_MAX_ROWS
-        rows = row_estimate(patients, spec.level)
+        # One workbook per level: the largest must fit.
+        rows = max(row_estimate(patients, level) for level in levels_of(spec.level))
         if rows > limit:
             raise ValidationError({"format": [XLSX_TOO_LARGE.format(rows=rows, limit=limit)]})
 

@@ -27,5 +27,6 @@ urlpatterns = [
     path("", include("clinic.urls")),
 ]
 
+handler403 = "registry.forbidden.forbidden"
 handler404 = "api.django_errors.not_found"
 handler500 = "api.django_errors.server_error"

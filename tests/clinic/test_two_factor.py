@@ -158,7 +158,7 @@ def test_enrolment_after_the_password_with_a_qr_code_and_backup_codes(
     settings.REGISTRY_TWO_FACTOR_POLICY = "admins"
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
     signed_in = client.post("/login/", {"username": ADMIN_EMAIL, "password": PASSWORD})
-    assert signed_in["Location"] == "/patients/"
+    assert signed_in["Location"] == "/"  # the person's home (clinic.views.home)
     to_enrol = client.get("/patients/")
     assert to_enrol["Location"] == f"{ENROL}?next=%2Fpatients%2F"
     page = client.get(to_enrol["Location"]).content.decode()
@@ -263,12 +263,12 @@ def test_wrong_codes_lock_the_second_factor_and_it_says_so(client, settings, cli
 
 
 def test_verification_redirects_only_within_the_site(client, settings, clinician):
-    """?next= naming another host is ignored: the patient list instead."""
+    """?next= naming another host is ignored: the person's home instead."""
     settings.REGISTRY_TWO_FACTOR_POLICY = "off"
     device, _codes = enrol(clinician)
     client.force_login(clinician)
     done = client.post(VERIFY, {"code": totp_code(device), "next": "https://evil.example/x"})
-    assert done["Location"] == "/patients/"
+    assert done["Location"] == "/"
 
 
 def sso_session(client, user, *, mfa: bool) -> None:

@@ -60,7 +60,7 @@ def test_verified_email_signs_in_the_account_and_links_it_once(client, provider,
     subject (sso_linked), the second follows the link without a second event."""
     user = user_add(email=EMAIL, center=center, role="clinician", password="a-long-password-2026")
     response = sso_sign_in(client, provider)
-    assert response.status_code == 302 and response["Location"] == "/patients/"
+    assert response.status_code == 302 and response["Location"] == "/"
     assert client.get("/patients/").status_code == 200
     identity = SsoIdentity.objects.get(user=user)
     user.refresh_from_db()
@@ -72,7 +72,7 @@ def test_verified_email_signs_in_the_account_and_links_it_once(client, provider,
     assert client.session[oidc.OIDC_SESSION]["refresh_token"]
 
     client.logout()
-    assert sso_sign_in(client, provider)["Location"] == "/patients/"
+    assert sso_sign_in(client, provider)["Location"] == "/"
     assert len(events("sso_linked")) == 1
     assert not AccessAttempt.objects.filter(username__isnull=True).exists()
 
@@ -117,7 +117,7 @@ def test_created_account_has_no_center_and_sees_the_no_center_page(
 ):
     """REGISTRY_OIDC_CREATE_USERS creates the account with no membership: a clear page."""
     settings.REGISTRY_OIDC_CREATE_USERS = True
-    assert sso_sign_in(client, provider)["Location"] == "/patients/"
+    assert sso_sign_in(client, provider)["Location"] == "/"
     user = django_user_model.objects.get(username=EMAIL)
     assert not user.has_usable_password() and not user.memberships.exists()
     response = client.get("/patients/")
@@ -185,7 +185,7 @@ def test_password_sign_in_still_works_with_single_sign_on_configured(client, pro
     """The SSO backend passes password sign-ins by."""
     user_add(email=EMAIL, center=center, role="clinician", password="a-long-password-2026")
     response = client.post("/login/", {"username": EMAIL, "password": "a-long-password-2026"})
-    assert response.status_code == 302 and response["Location"] == "/patients/"
+    assert response.status_code == 302 and response["Location"] == "/"
     assert oidc.OIDC_SESSION not in client.session
 
 

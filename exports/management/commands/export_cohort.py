@@ -1,6 +1,7 @@
 """Write a pseudonymized research export to a zip, with a progress bar (operators: all centers).
 
     manage.py export_cohort --level lesions --format csv --output lesions.zip
+    manage.py export_cohort --level all --format csv --output cohort.zip   # every level, joined
     manage.py export_cohort --level patients --format parquet --date-mode relative \\
         --filter ssc_subtype=limited_cutaneous --filter aca=positive --output acaplus.zip
     manage.py export_cohort --level progression_timepoints --format csv_wide --center north \\
