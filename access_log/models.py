@@ -30,6 +30,7 @@ class AccessKind(models.TextChoices):
     CLINIC_PATIENT_LIST = "clinic_patient_list", "Clinic patient list"
     CLINIC_PATIENT = "clinic_patient", "Clinic patient page"
     CLINIC_VIEWER = "clinic_viewer", "Clinic radiograph viewer"
+    CLINIC_COHORT = "clinic_cohort", "Clinic cohort page (counts only)"
     DICOM_DOWNLOAD = "dicom_download", "DICOM file download"
     PREVIEW_DOWNLOAD = "preview_download", "Radiograph preview download"
     EXPORT_PRODUCED = "export_produced", "Export produced"
