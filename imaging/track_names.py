@@ -10,9 +10,8 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 
-from django.utils.formats import date_format
-
 from imaging.choices import BodyRegion, Segment
+from registry.formatting import month_text
 
 HAND_DIGITS = {
     1: "thumb",
@@ -60,8 +59,8 @@ def site_name(
 
 
 def since_text(first_seen: datetime.date | None) -> str:
-    """When first seen ("since Mar 2023", active locale); empty if never observed."""
-    return f"since {date_format(first_seen, 'M Y')}" if first_seen else ""
+    """When first seen ("since Mar 2023", the request's locale); empty if never observed."""
+    return f"since {month_text(first_seen)}" if first_seen else ""
 
 
 def track_name(site: Mapping, first_seen: datetime.date | None = None) -> str:

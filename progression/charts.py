@@ -15,6 +15,8 @@ from datetime import date
 from html import escape
 from typing import Any
 
+from registry.formatting import date_text, mm_text, month_text, number_text
+
 WIDTH = 720
 MARGIN_LEFT, MARGIN_RIGHT = 70, 60  # room for the labels centred on the last point
 PANEL_HEIGHT = 210
@@ -115,7 +117,8 @@ def _series_panel(series: Mapping[str, Any], top: float, x_of) -> list[str]:
     heading = f"{side} {series['body_region']}"
     rate = series.get("growth_rate_mm_per_year")
     if rate is not None:
-        heading += f" — growth {rate:+.2f} mm/year"
+        rate_text = mm_text(rate)
+        heading += f" — growth {'' if rate_text.startswith('-') else '+'}{rate_text} mm/year"
     y_max = _nice_ceiling(max(tp["sum_longest_diameter_mm"] for tp in timepoints) * 1.1)
     plot_top, plot_bottom = top + PLOT_TOP, top + PLOT_TOP + PLOT_HEIGHT
 
@@ -132,31 +135,42 @@ def _series_panel(series: Mapping[str, Any], top: float, x_of) -> list[str]:
     for fraction in (0, 0.5, 1):
         value = y_max * fraction
         y = y_of(value)
-        parts.append(_text(MARGIN_LEFT - 6, y + 4, f"{value:g}", size=10, anchor="end"))
+        parts.append(_text(MARGIN_LEFT - 6, y + 4, number_text(value), size=10, anchor="end"))
         if fraction:
             parts.append(_line(MARGIN_LEFT, y, right, y, stroke="#ddd", stroke_dasharray="3,3"))
     points = [
         (x_of(date.fromisoformat(tp["date"])), y_of(tp["sum_longest_diameter_mm"]), tp)
         for tp in timepoints
     ]
+    labels = date_labels([date.fromisoformat(tp["date"]) for tp in timepoints])
     path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in points)
     parts.append(f'<polyline points="{path}" fill="none" stroke="#888" stroke-width="2"/>')
-    for x, y, tp in points:
+    for (x, y, tp), when in zip(points, labels, strict=True):
         colour, _, label = STATUS_STYLE.get(tp["status"], ("#000", "circle", tp["status"]))
         count = tp["lesion_count"]
         parts += [
             _marker(x, y, tp["status"]),
             _text(x, y - 10, label, size=10, fill=colour, font_weight="bold"),
-            _text(x, plot_bottom + 14, tp["date"], size=10),
+            _text(x, plot_bottom + 14, when, size=10),
             _text(
                 x,
                 plot_bottom + 27,
-                f"{tp['sum_longest_diameter_mm']:g} mm, {count} lesion{'s' * (count != 1)}",
+                f"{mm_text(tp['sum_longest_diameter_mm'])} mm, {count} lesion{'s' * (count != 1)}",
                 size=10,
                 fill="#444",
             ),
         ]
     return parts
+
+
+def date_labels(days: Sequence[date]) -> list[str]:
+    """Axis labels in the locale: the month ("Mar 2023"), or the full date where two points of
+    a panel fall in the same month."""
+    months = [(day.year, day.month) for day in days]
+    return [
+        date_text(day) if months.count(month) > 1 else month_text(day)
+        for day, month in zip(days, months, strict=True)
+    ]
 
 
 def kaplan_meier_chart_svg(km: Mapping[str, Any], *, axis_label: str = "Years of follow-up") -> str:

@@ -36,6 +36,7 @@ PUBLIC = {
     "password/reset/<uidb64>/<token>/",
     "password/reset/done/",
     "health/",
+    "favicon.ico",  # a redirect to the static icon: tests/clinic/test_favicon.py
     "api/schema/",
     "api/docs/",
     "api/redoc/",
@@ -46,7 +47,16 @@ CLINIC = {
     "patients/new/": ("clinic:patient-create", None, ["GET", "POST"]),
     "patients/<int:pk>/": ("clinic:patient-detail", "patient", ["GET"]),
     "patients/<int:pk>/follow-up/": ("clinic:follow-up", "patient", ["GET", "POST"]),
+    "patients/<int:pk>/edit/": ("clinic:patient-edit", "patient", ["GET", "POST"]),
+    "patients/<int:pk>/delete/": ("clinic:patient-delete", "patient", ["GET", "POST"]),
+    "visits/<int:pk>/edit/": ("clinic:visit-edit", "visit", ["GET", "POST"]),
+    "visits/<int:pk>/delete/": ("clinic:visit-delete", "visit", ["GET", "POST"]),
+    "radiographs/<int:pk>/edit/": ("clinic:radiograph-edit", "radiograph", ["GET", "POST"]),
+    "radiographs/<int:pk>/delete/": ("clinic:radiograph-delete", "radiograph", ["GET", "POST"]),
+    "lesions/<int:pk>/edit/": ("clinic:lesion-edit", "lesion", ["GET", "POST"]),
+    "lesions/<int:pk>/delete/": ("clinic:lesion-delete", "lesion", ["GET", "POST"]),
     "radiographs/<int:pk>/": ("clinic:radiograph", "radiograph", ["GET"]),
+    "radiographs/<int:pk>/lesions/": ("clinic:radiograph-lesions", "radiograph", ["GET"]),
     "radiographs/<int:pk>/burned-in-review/": (
         "clinic:radiograph-burned-in-review",
         "radiograph",
@@ -58,9 +68,16 @@ CLINIC = {
     "patients/<int:pk>/consent/": ("clinic:consent-record", "patient", ["GET", "POST"]),
     "patients/<int:pk>/consent/withdraw/": ("clinic:consent-withdraw", "patient", ["GET", "POST"]),
     "consent/follow-up/": ("clinic:consent-issues", None, ["GET"]),
+    "cohort/": ("clinic:cohort", None, ["GET"]),
+    "exports/": ("clinic:exports", None, ["GET", "POST"]),
 }
 # Routes for center admins (of the object's center) and superusers only: clinicians get 403.
 ADMIN_ONLY = {"patients/<int:pk>/subject-access/"}
+# Routes for every role, researchers too (what each sees comes from the access rule).
+ANY_ROLE = {"cohort/", "exports/"}
+# One's own export jobs, whatever one's role: route -> URL name. Walked by
+# test_own_export_routes_show_only_ones_own (another person's job is 404).
+OWN_JOBS = {"exports/<int:pk>/": "clinic:export-detail"}
 ROLES = ["anonymous", "no_role", "researcher", "clinician_b", "admin_a", "clinician_a"]
 # One's own password and session, whatever one's role: route -> (URL name, method, anonymous
 # answer). Walked by test_own_account_routes_need_a_sign_in_only.
@@ -109,7 +126,7 @@ def test_every_route_is_in_a_role_walk():
             if plain.startswith("api/v1/") and "(?P<format>" not in plain and not walked:
                 loose.append(route)
             continue
-        if route not in CLINIC and route not in SIGNED_IN and route not in TWO_FACTOR:
+        if not any(route in table for table in (CLINIC, SIGNED_IN, TWO_FACTOR, OWN_JOBS)):
             loose.append(route)
     assert not loose, f"routes in no role walk: {loose}"
 
@@ -134,7 +151,13 @@ def clinic_world(center, other_center, settings, tmp_path):
         center=center,
         via="cli",
     )
-    objects = {"patient": patient, "radiograph": radiograph, "unmatched": result.instance_id}
+    objects = {
+        "patient": patient,
+        "visit": factories.make_visit(patient),
+        "radiograph": radiograph,
+        "lesion": factories.make_lesion(radiograph),
+        "unmatched": result.instance_id,
+    }
     return users, objects
 
 
@@ -150,8 +173,8 @@ def _expected(role: str) -> str:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_clinic_routes_follow_the_access_rule(client, clinic_world, role):
-    """Anonymous: sign-in; no role and researchers: 403; another center: 404 for A's objects;
-    A's clinician and admin: the page."""
+    """Anonymous: sign-in; no role and researchers: 403 (researchers: the page on ANY_ROLE
+    routes); another center: 404 for A's objects; A's clinician and admin: the page."""
     users, objects = clinic_world
     if users[role] is not None:
         client.force_login(users[role])
@@ -161,6 +184,8 @@ def test_clinic_routes_follow_the_access_rule(client, clinic_world, role):
         url = reverse(name, args=[pk] if kind else [])
         clinician = role in ("clinician_a", "clinician_b")
         expected = "forbidden" if route in ADMIN_ONLY and clinician else _expected(role)
+        if route in ANY_ROLE and role == "researcher":
+            expected = "allowed"
         for method in methods:
             # A form naming A's patient: the only POST whose empty form answers 404 is the
             # assignment (no patient), which must prove the rule on the image, not the form.
@@ -197,6 +222,27 @@ def test_own_account_routes_need_a_sign_in_only(client, center, other_center, ro
 
 
 @pytest.mark.parametrize("role", ROLES)
+def test_own_export_routes_show_only_ones_own(client, center, other_center, role):
+    """Anonymous: the login page; no role: 403; every other role: its own job 200, another
+    person's 404 (like an unknown id)."""
+    users = role_users(center, other_center)
+    others = factories.make_export_job(users["clinician_a" if role != "clinician_a" else "admin_a"])
+    user = users[role]
+    for _route, name in OWN_JOBS.items():
+        if user is None:
+            response = client.get(reverse(name, args=[others.pk]))
+            assert response.status_code == 302 and "/login/" in response["Location"]
+            continue
+        client.force_login(user)
+        if role == "no_role":
+            assert client.get(reverse(name, args=[others.pk])).status_code == 403
+            continue
+        own = factories.make_export_job(user)
+        assert client.get(reverse(name, args=[own.pk])).status_code == 200, (role, name)
+        assert client.get(reverse(name, args=[others.pk])).status_code == 404, (role, name)
+
+
+@pytest.mark.parametrize("role", ROLES)
 def test_two_factor_routes_need_a_sign_in_only(client, center, other_center, role):
     """Anonymous: the login page; every signed-in role: its own two-factor pages."""
     user = role_users(center, other_center)[role]
@@ -210,7 +256,8 @@ def test_two_factor_routes_need_a_sign_in_only(client, center, other_center, rol
         if user is None:
             assert response["Location"].startswith("/login/"), (role, url)
         elif want == 302:
-            assert response["Location"].startswith(("/patients/", "/two-factor/")), (role, url)
+            location = response["Location"]
+            assert location == "/" or location.startswith("/two-factor/"), (role, url)
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Max, Q
@@ -16,6 +18,7 @@ from accounts.access import Action, restrict
 from accounts.models import Center
 from clinic.access import clinical_required, patient_or_404, patients_for
 from clinic.forms import PatientForm
+from clinic.patient_sort import COLUMNS, header, parse_sort, sorted_patients
 from consent.models import PatientConsentState, Scope
 from consent.selection import consent_state_of, with_research_consent
 from patients.choices import AUTOANTIBODIES, SscSubtype
@@ -56,9 +59,10 @@ def patient_list(request):
             params.pop(name)
     filterset = PatientFilterSet(params, queryset=patients)
     patients = filterset.qs if filterset.is_valid() else patients.none()
-    patients = with_research_consent(
-        patients.annotate(last_visit=Max("visits__date"))
-    ).order_by("-updated_at", "-id")
+    sort = parse_sort(request.GET.get("sort"))
+    patients = sorted_patients(
+        with_research_consent(patients.annotate(last_visit=Max("visits__date"))), sort
+    )
     page = Paginator(patients, 25).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     access_log_note(
@@ -78,6 +82,8 @@ def patient_list(request):
             "subtypes": SscSubtype.choices,
             "antibodies": [(key, label) for key, (_field, label) in AUTOANTIBODIES.items()][:3],
             "filter_errors": None if filterset.is_valid() else filterset.errors,
+            "sort": sort,
+            "headers": {key: header(key, sort) for key in COLUMNS},
         },
     )
 
@@ -100,12 +106,18 @@ def _timeline(patient) -> list[dict]:
         days.setdefault(visit.date, {"date": visit.date, "visits": [], "radiographs": []})[
             "visits"
         ].append(visit)
-    for radiograph in patient.radiographs.all():
+    for radiograph in patient.radiographs.prefetch_related("lesions"):
         days.setdefault(
             radiograph.acquired_on,
             {"date": radiograph.acquired_on, "visits": [], "radiographs": []},
         )["radiographs"].append(radiograph)
     return sorted(days.values(), key=lambda day: day["date"], reverse=True)
+
+
+def _first_seen(observations: list[dict]) -> date | None:
+    """The date a deposit was first seen: its first observation with a lesion on the image."""
+    seen = [obs["date"] for obs in observations if obs.get("lesion_ids")]
+    return date.fromisoformat(min(seen)) if seen else None
 
 
 @clinical_required
@@ -121,7 +133,13 @@ def patient_detail(request, pk: int):
     rows = []
     for track in tracks:
         by_date = {obs["date"]: obs for obs in track["observations"]}
-        rows.append({"track": track, "cells": [by_date.get(day) for day in dates]})
+        rows.append(
+            {
+                "track": track,
+                "first_seen": _first_seen(track["observations"]),
+                "cells": [by_date.get(day) for day in dates],
+            }
+        )
     return render(
         request,
         "clinic/patient_detail.html",
@@ -136,9 +154,9 @@ def patient_detail(request, pk: int):
             "timeline": _timeline(patient),
             "progression": detail,
             "chart": mark_safe(progression_chart_svg(detail)),
-            "track_dates": dates,
+            "track_dates": [date.fromisoformat(day) for day in dates],
             "track_rows": rows,
-            "treatments": patient.treatments.all(),
+            "treatments": patient.treatments.order_by("started_on", "pk"),
             "who_looked": who_looked(request.user, patient),
             "consent": [
                 (Scope(scope).label, state, PatientConsentState.State(state["state"]).label)

@@ -17,6 +17,7 @@ from access_log.recording import access_log_note
 from accounts.access import Action, access_of, get_restricted_or_404
 from erasure.subject_access import subject_access_report
 from patients.models import Patient
+from registry import formatting
 
 ADMINS_ONLY = "Only center admins of the patient's center produce a subject access report."
 
@@ -26,7 +27,7 @@ def _cell(value: Any) -> str:
         return "—"
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
+    return formatting.when(value) if isinstance(value, str) else str(value)
 
 
 def _table(title: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -60,7 +61,10 @@ def subject_access_page(request, pk: int):
     )
     radiographs = report["radiographs"]
     images = [
-        {"url": r["preview_url"], "caption": f"{r['acquired_on']} {r['laterality']} {r['view']}"}
+        {
+            "url": r["preview_url"],
+            "caption": f"{formatting.when(r['acquired_on'])} {r['laterality']} {r['view']}",
+        }
         for r in radiographs
         if r["preview_url"]
     ]

@@ -29,6 +29,7 @@ from accounts.two_factor_policy import Step
 
 NEW_CODES = "registry_two_factor_new_backup_codes"
 CODES_REPLACED = "New backup codes made: the previous ones no longer work."
+ENROLLED = "Authenticator app added: it is asked for its code at each sign-in."
 REFUSED_STATUS = 400
 LOCKED_STATUS = 429
 
@@ -71,6 +72,7 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
             status = LOCKED_STATUS if refusal.locked else REFUSED_STATUS
         else:
             request.session[NEW_CODES] = codes
+            messages.success(request, ENROLLED)
             return _redirect_with_next("clinic:two-factor-backup-codes", request)
     context = {
         "qr_svg": mark_safe(_qr_svg(device.config_url)),  # qrcode's own markup

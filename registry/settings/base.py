@@ -10,6 +10,8 @@ from pathlib import Path
 
 import environ
 
+from api.openapi_tags import SPECTACULAR_TAGS
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -57,8 +59,12 @@ MIDDLEWARE = [
     "registry.security_headers.SecurityHeadersMiddleware",
     "api.django_errors.ApiBodyLimitMiddleware",
     "api.django_errors.ApiNotFoundMiddleware",
+    # The API's instants in UTC with Z, whatever TIME_ZONE the pages use (api.utc).
+    "api.utc.UtcForApiMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Dates and numbers in the browser's locale; the words stay English (registry.locale).
+    "registry.locale.FormatLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -77,6 +83,8 @@ MIDDLEWARE = [
     "access_log.recording.AccessLogMiddleware",
     # An unreachable database or broker escaping a view: 503 + Retry-After, not a 500.
     "registry.outage.OutageMiddleware",
+    # A PermissionDenied escaping a view: the styled 403 page, logged without a traceback.
+    "registry.forbidden.ForbiddenMiddleware",
     # Last: turns a sign-in refused by the throttle into the lockout page (clinic.auth).
     "axes.middleware.AxesMiddleware",
 ]
@@ -128,7 +136,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
+# The interface is in English; the browser's language (Accept-Language) chooses only how dates
+# and numbers are written, among these locales (registry.locale). Others fall back to "en".
 LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English (US)"),
+    ("en-gb", "English (UK)"),
+    ("en-au", "English (Australia)"),
+    ("de", "German"),
+    ("fr", "French"),
+    ("it", "Italian"),
+    ("es", "Spanish"),
+    ("nl", "Dutch"),
+    ("pt", "Portuguese"),
+    ("pt-br", "Portuguese (Brazil)"),
+    ("sv", "Swedish"),
+    ("da", "Danish"),
+    ("nb", "Norwegian"),
+    ("fi", "Finnish"),
+    ("pl", "Polish"),
+    ("cs", "Czech"),
+]
 TIME_ZONE = env("DJANGO_TIME_ZONE", default="Europe/Paris")
 USE_I18N = True
 USE_TZ = True
@@ -139,7 +167,7 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=VAR_DIR / "media")
 
 LOGIN_URL = "clinic:login"
-LOGIN_REDIRECT_URL = "clinic:patient-list"
+LOGIN_REDIRECT_URL = "clinic:home"  # each role's own home (clinic.views.home)
 
 # --- Sessions and password reset (accounts.session_timeout, docs/security.md) -----------------
 # A browser session ends after this long without activity, and this long after its sign-in
@@ -298,6 +326,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "TAGS": SPECTACULAR_TAGS,  # one per resource, in people's words (api.openapi_tags)
     "ENUM_NAME_OVERRIDES": {
         "SideEnum": "imaging.choices.Side",
         "LateralityEnum": "imaging.choices.Laterality",

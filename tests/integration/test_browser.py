@@ -124,15 +124,21 @@ def test_follow_up_with_a_lesion_measured_on_the_radiograph(browser, demo):
     page.get_by_role("button", name="Digit 1 (thumb), distal phalanx").click()
     page.get_by_label("Tissue plane").select_option("soft_tissue")
     shot(page, "04-radiograph-viewer")
-    with page.expect_navigation():  # the viewer reloads once the API has stored the lesion
-        page.get_by_role("button", name="Save lesion").click()
-    assert "12.0 mm approximate\t#" in page.inner_text("table")  # matched to the thumb track
+    page.get_by_role("button", name="Save lesion").click()
+    thumb = "Left thumb, distal phalanx, soft tissue"
+    confirmation = page.get_by_role("status").filter(has_text="Lesion saved")
+    confirmation.wait_for()
+    # Matched to the teaching case's thumb deposit, named for people (imaging.track_names).
+    assert confirmation.inner_text() == (
+        f"Lesion saved: {thumb} — 12.0 mm. Deposit: {thumb} — since Mar 2023."
+    )
+    assert f"12.0 mm approximate\t{thumb} — since Mar 2023" in page.inner_text("table")
 
     page.goto(f"{demo}/patients/{patient.pk}/")
     assert page.locator(".facts .badge").inner_text() == "Stable"
     last_cell = page.locator("table.tracks tbody tr").first.locator("td").last.inner_text()
     assert last_cell == "12.0 mm Stable"  # -3 mm is 20 % of 15 mm: under the 25 % cut-off
-    assert "12 mm, 1 lesion" in page.inner_html(".chart")
+    assert "12.0 mm, 1 lesion" in page.inner_html(".chart")  # one decimal everywhere
     # One radiograph that day (the PACS image): the follow-up form added none of its own.
     assert patient.radiographs.filter(acquired_on=date(2026, 3, 17)).count() == 1
     shot(page, "05-patient-page-after-follow-up")
@@ -158,7 +164,7 @@ def test_form_error_keeps_the_typed_values(browser, demo):
     page.get_by_label("Ulceration site").fill("left thumb pulp")
     page.get_by_role("button", name="Save follow-up").click()
     error = page.locator("#id_calcinosis_pain_nrs-error")
-    assert "less than or equal to 10" in error.inner_text()
+    assert "must be between 0 and 10" in error.inner_text()  # registry.db_rules
     assert page.get_by_label("Ulceration site").input_value() == "left thumb pulp"
     assert page.get_by_label("Calcinosis pain (NRS 0-10)").input_value() == "11"
     assert not Visit.objects.filter(patient=patient, date="2026-03-17").exists()

@@ -81,12 +81,16 @@ def test_patient_chart_labels_every_point(teaching_case):
     root, texts = parse(progression_chart_svg(progression_detail(patient_id=teaching_case.pk)))
     assert root.tag == f"{SVG}svg"
     assert root.find(f"{SVG}title").text.endswith("patient status: progression")
-    assert "Left hand — growth +2.24 mm/year" in texts
-    assert "Right hand — growth +0.00 mm/year" in texts
+    # Millimetres with one decimal (registry.formatting): 2.238 mm/year -> 2.2.
+    assert "Left hand — growth +2.2 mm/year" in texts
+    assert "Right hand — growth +0.0 mm/year" in texts
     assert texts.count("progression") == 1 and texts.count("baseline") == 2
-    assert {"15 mm, 1 lesion", "17 mm, 1 lesion", "19.5 mm, 1 lesion", "0 mm, 0 lesions"} <= set(
-        texts
-    )
+    assert {
+        "15.0 mm, 1 lesion",
+        "17.0 mm, 1 lesion",
+        "19.5 mm, 1 lesion",
+        "0.0 mm, 0 lesions",
+    } <= set(texts)
     assert len(root.findall(f"{SVG}polyline")) == 2
 
 

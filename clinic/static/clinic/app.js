@@ -1,14 +1,10 @@
 // Small progressive enhancements; every page works without them.
 (function () {
   "use strict";
-  // Dates in the user's locale (the markup keeps ISO dates as the fallback and for machines).
-  const format = new Intl.DateTimeFormat(navigator.language, { year: "numeric", month: "short", day: "numeric" });
-  document.querySelectorAll("time[datetime]").forEach((el) => {
-    const value = el.getAttribute("datetime");
-    if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
-      const [y, m, d] = value.split("-").map(Number);
-      el.textContent = format.format(new Date(y, m - 1, d));
-    }
+  // Dates arrive written in the user's locale by the server (registry.formatting): one style
+  // for the tables, the chart and partial dates alike. A "Print" button prints the page.
+  document.querySelectorAll("button[data-print]").forEach((el) => {
+    el.addEventListener("click", () => window.print());
   });
   // mRSS: the total follows the 17 site scores as they are typed.
   const sites = Array.from(document.querySelectorAll("input.mrss-site"));
