@@ -25,6 +25,16 @@ $(OIDC_PROVIDER)/node_modules/.package-lock.json: $(OIDC_PROVIDER)/package-lock.
 	@if command -v npm >/dev/null; then cd $(OIDC_PROVIDER) && npm ci --no-audit --no-fund; \
 	else echo "npm not found: the single sign-on tests will skip"; fi
 
+# axe-core for the accessibility tests (tests/a11y, pinned by its package-lock.json), injected
+# into each page by Playwright. Without npm those tests skip (and fail under REGISTRY_REQUIRE_SERVICES=1).
+A11Y := tests/a11y
+.PHONY: axe-core
+axe-core: $(A11Y)/node_modules/.package-lock.json
+
+$(A11Y)/node_modules/.package-lock.json: $(A11Y)/package-lock.json
+	@if command -v npm >/dev/null; then cd $(A11Y) && npm ci --no-audit --no-fund; \
+	else echo "npm not found: the accessibility tests will skip"; fi
+
 $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
@@ -38,7 +48,7 @@ run: install
 	$(PY) manage.py seed_demo --if-empty --patients $(DEMO_PATIENTS)
 	$(PY) manage.py runserver $(HOST)
 
-test: install oidc-provider
+test: install oidc-provider axe-core
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
