@@ -1,22 +1,30 @@
-"""Every instant the API writes is UTC with ``Z`` (issue #16): DRF converts a datetime to the
-current time zone before writing it (``DateTimeField.enforce_timezone``) and writes ``Z`` for
-UTC, so the API's requests run with UTC as their current time zone. A datetime sent without an
-offset is read as UTC too. Pages keep the registry's TIME_ZONE; hand-written JSON documents use
-:func:`registry.timestamps.utc_iso`."""
+"""Every instant the API writes is UTC with ``Z`` (issue #16).
+
+DRF writes a datetime in the current time zone (``DateTimeField.enforce_timezone``), which is the
+registry's TIME_ZONE. Only the writing switches to UTC here: requests keep TIME_ZONE, so "today"
+(a visit dated today is not in the future) and naive datetimes a client sends mean what they mean
+on the clinic's pages (a review finding: switching the whole request to UTC refused today's
+visits between midnight and 01:00 in Paris). Hand-written JSON documents use
+:func:`registry.timestamps.utc_iso`.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC
 
+from django.db import models
 from django.utils import timezone
+from rest_framework import serializers
 
 
-class UtcForApiMiddleware:
-    def __init__(self, get_response):
-        self.get_response = get_response
+class UtcDateTimeField(serializers.DateTimeField):
+    """Reads as DRF does; writes UTC ending in ``Z``."""
 
-    def __call__(self, request):
-        if not request.path.startswith("/api/"):
-            return self.get_response(request)
+    def to_representation(self, value):
         with timezone.override(UTC):
-            return self.get_response(request)
+            return super().to_representation(value)
+
+
+def use_utc_for_model_datetimes() -> None:
+    """Model serializers map DateTimeField to :class:`UtcDateTimeField` (DRF's field mapping)."""
+    serializers.ModelSerializer.serializer_field_mapping[models.DateTimeField] = UtcDateTimeField

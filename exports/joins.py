@@ -50,8 +50,8 @@ def joins(date_mode: str) -> list[Join]:
              "radiographs taken on the day of a visit; a radiograph may have no visit"),
         Join(PROGRESSION, ("patient", "body_region", "laterality", "timepoint_date"),
              RADIOGRAPHS, ("patient", "body_region", "laterality", "acquired_on"),
-             "the radiographs of a timepoint; a bilateral radiograph belongs to the left and "
-             "the right series"),
+             "the radiographs of a timepoint: laterality equal, or the radiograph's laterality "
+             "is bilateral (it belongs to the left and the right series)"),
     ]
     return [
         Join(rule.level, _named(rule.columns, date_mode), rule.target,

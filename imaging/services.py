@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from imaging import measurement
 from imaging.choices import MeasurementSource, TrackAssignment
 from imaging.models import CalcinosisLesion, LesionTrack, Radiograph, RadiographicFinding
 from progression.services import progression_mark_dirty, progression_recompute
 from registry.db import save_validated
+
+logger = logging.getLogger(__name__)
 
 NO_SPACING = (
     "This radiograph has no pixel spacing, so pixel points cannot be converted to mm: "
@@ -102,14 +106,26 @@ def lesion_save(*, lesion: CalcinosisLesion) -> CalcinosisLesion:
 @transaction.atomic
 def lesion_save_matched(*, lesion: CalcinosisLesion) -> CalcinosisLesion:
     """:func:`lesion_save`, then, unless the user chose the track, the patient's progression
-    recomputed in the same transaction by the service the queued recomputation uses, so the
-    answer carries the track the engine matched (a new deposit's or an earlier timepoint's)
-    instead of ``null`` until the lesion is read again. The recomputation queued after commit
-    then finds the snapshot current."""
+    recomputed by the service the queued recomputation uses, so the answer carries the track the
+    engine matched (a new deposit's or an earlier timepoint's) instead of ``null``.
+
+    The matching is a courtesy, never a cost to the write (review findings): it runs in a
+    savepoint, so an engine failure leaves the saved lesion as it is; and it does not wait for
+    rows another transaction holds (``nowait``), so it cannot deadlock with a worker or a
+    colleague's write. Either way the recomputation queued after commit matches the lesion, and
+    the answer says ``track: null`` until then, as before.
+    """
     lesion_save(lesion=lesion)
-    if lesion.track_assignment != TrackAssignment.USER:
-        progression_recompute(patient_id=lesion.radiograph.patient_id)
-        lesion.refresh_from_db()
+    if lesion.track_assignment == TrackAssignment.USER:
+        return lesion
+    try:
+        with transaction.atomic():
+            progression_recompute(patient_id=lesion.radiograph.patient_id, nowait=True)
+    except DatabaseError:
+        logger.info("Lesion %s: rows busy, the queued recomputation matches it.", lesion.pk)
+    except Exception:
+        logger.exception("Lesion %s: matching failed; the queued recomputation retries.", lesion.pk)
+    lesion.refresh_from_db()
     return lesion
 
 

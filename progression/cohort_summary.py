@@ -159,6 +159,16 @@ def _kaplan_meier_suppressed(curve: dict[str, Any], min_cell: int, small: bool) 
         "n": cell_suppressed(curve["n"], min_cell),
         "events": cell_suppressed(curve["events"], min_cell),
         "excluded": cell_suppressed(curve["excluded"], min_cell),
-        "steps": [step for step in curve["steps"] if step["at_risk"] >= min_cell],
+        # A step's own event and censoring counts are cells too (review finding: a step printed
+        # "1 progressed" under a cohort whose progression count read "fewer than N").
+        "steps": [
+            {
+                **step,
+                "events": cell_suppressed(step["events"], min_cell),
+                "censored": cell_suppressed(step["censored"], min_cell),
+            }
+            for step in curve["steps"]
+            if step["at_risk"] >= min_cell
+        ],
         "at_risk": [row for row in curve["at_risk"] if row["at_risk"] >= min_cell],
     }

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from imaging.models import CalcinosisLesion
 from patients.models import Patient
 from progression import enqueue
 from progression.assignments import engine_writes, persist_assignments
@@ -81,15 +82,28 @@ def progression_compute(*, patient_id: int, rules: RuleInput = None) -> PatientP
     return compute_progression(**inputs.engine_arguments(), rules=rules_with(rules))
 
 
-def progression_recompute(*, patient_id: int, rules: RuleInput = None, force: bool = False) -> str:
+def progression_recompute(
+    *, patient_id: int, rules: RuleInput = None, force: bool = False, nowait: bool = False
+) -> str:
     """Recompute and store one patient; returns what happened (see :class:`RecomputeOutcome`).
-    Idempotent: with nothing changed since the snapshot it only returns ``unchanged``."""
-    outcome = progression_recompute_many(patient_ids=[patient_id], rules=rules, force=force)
+    Idempotent: with nothing changed since the snapshot it only returns ``unchanged``.
+
+    ``nowait``: raise :class:`django.db.DatabaseError` at once, instead of waiting, when another
+    transaction holds the patient's snapshot or lesions (a worker recomputing, a colleague's
+    write): a caller inside its own write transaction must never wait on rows whose holder may
+    be waiting on it (:func:`imaging.services.lesion_save_matched`)."""
+    outcome = progression_recompute_many(
+        patient_ids=[patient_id], rules=rules, force=force, nowait=nowait
+    )
     return outcome.of(patient_id)
 
 
 def progression_recompute_many(
-    *, patient_ids: Iterable[int], rules: RuleInput = None, force: bool = False
+    *,
+    patient_ids: Iterable[int],
+    rules: RuleInput = None,
+    force: bool = False,
+    nowait: bool = False,
 ) -> RecomputeOutcome:
     """Recompute and store a batch of patients in a few queries (see the module docstring).
 
@@ -109,9 +123,16 @@ def progression_recompute_many(
     missing = _ensure_rows(ids)
     existing = [pk for pk in ids if pk not in missing]
     with engine_writes(), _without_cycle_collection(), transaction.atomic():
+        if nowait:  # the rows the assignments rewrite, before the snapshot (see above)
+            list(
+                CalcinosisLesion.objects.select_for_update(nowait=True, of=("self",))
+                .filter(radiograph__patient_id__in=ids)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
         # Lock the snapshot rows (not the state rows: writers bump those) and read the versions.
         locked = (
-            ProgressionSnapshot.objects.select_for_update(of=("self",))
+            ProgressionSnapshot.objects.select_for_update(nowait=nowait, of=("self",))
             .filter(pk__any_of=existing)
             .with_is_current(resolved)
             .order_by("pk")

@@ -3,8 +3,8 @@ registry in (the API's JSON, stored JSON documents such as a progression's ``com
 export manifests, the access log's CSV, the subject access report). Local time is for people
 (:mod:`registry.formatting`); a machine reading two instants must never meet two offsets.
 
-The API's own fields (DRF) give the same form: :class:`api.utc.UtcForApiMiddleware` makes UTC the
-current time zone of every ``/api/`` request, and DRF writes a UTC instant with ``Z``.
+The API's own fields (DRF) give the same form: :class:`api.utc.UtcDateTimeField` writes every
+instant in UTC with ``Z``.
 """
 
 from __future__ import annotations

@@ -82,3 +82,18 @@ def test_the_tested_nginx_is_the_composed_version():
     version = subprocess.run(["nginx", "-v"], capture_output=True, text=True).stderr
     image = compose_services()["nginx"]["image"]
     assert image == "nginx:" + ".".join(re.search(r"nginx/(\d+)\.(\d+)", version).groups())
+
+
+def test_access_logs_leave_query_strings_out():
+    """A search (?q=local id), a filter or a delete reason (?reason=) may hold a direct
+    identifier: nginx and gunicorn log the path without its query string, and no referrer
+    (review of issue #16)."""
+    template = (ROOT / NGINX_TEMPLATE).read_text()
+    log_format = re.search(r"log_format registry_no_query (.*?);", template, re.S).group(1)
+    for leaky in ("$request ", "$request_uri", "$args", "$query_string", "$http_referer"):
+        assert leaky not in log_format, leaky
+    assert "access_log /dev/stdout registry_no_query;" in template
+    command = compose_services()["web"]["command"]
+    assert "--access-logformat" in command and "%(U)s" in command
+    for leaky in ("%(r)s", "%(q)s", "%(f)s"):
+        assert leaky not in command, leaky

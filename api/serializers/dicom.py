@@ -8,6 +8,7 @@ from rest_framework import serializers
 from accounts.models import Center
 from api.scoping import ScopedPrimaryKeyRelatedField
 from api.serializers.base import StrictSerializer
+from api.utc import UtcDateTimeField
 from imaging.choices import BodyRegion, Laterality, View
 from imaging.dicom.burned_in import VERDICTS
 from imaging.models import DicomInstance
@@ -125,7 +126,7 @@ class BurnedInStateSerializer(serializers.ModelSerializer):
     verdict = serializers.CharField(
         source="burned_in_verdict", help_text="The review's verdict; empty until reviewed."
     )
-    reviewed_at = serializers.DateTimeField(source="burned_in_reviewed_at", allow_null=True)
+    reviewed_at = UtcDateTimeField(source="burned_in_reviewed_at", allow_null=True)
     reviewed_by = serializers.SlugRelatedField(
         source="burned_in_reviewed_by", slug_field="username", read_only=True, allow_null=True
     )

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.utc import UtcDateTimeField
 from registry.timestamps import utc_iso
 
 HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
@@ -20,7 +21,7 @@ class ChangeSerializer(serializers.Serializer):
 
 class HistoryEntrySerializer(serializers.Serializer):
     history_id = serializers.IntegerField()
-    date = serializers.DateTimeField(source="history_date")
+    date = UtcDateTimeField(source="history_date")
     action = serializers.SerializerMethodField()
     user = serializers.SerializerMethodField()
     source = serializers.CharField(source="history_source")

@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from api.serializers.base import StrictSerializer
+from api.utc import UtcDateTimeField
 from progression.models import RecomputeJob
 
 RULE_HELP = {
@@ -69,7 +70,7 @@ class ProgressionSerializer(serializers.Serializer):
     status = serializers.CharField(
         help_text="progression, stable, regression, complete_resolution, baseline or no_radiograph."
     )
-    computed_at = serializers.DateTimeField(allow_null=True)
+    computed_at = UtcDateTimeField(allow_null=True)
     stale = serializers.BooleanField(
         help_text="Data or rules changed since; a recomputation is queued."
     )

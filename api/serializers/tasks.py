@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from api.utc import UtcDateTimeField
 from exports.models import ExportJob
 from progression.models import RecomputeJob
 
@@ -22,7 +23,7 @@ class TaskSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     progress = serializers.FloatField(help_text="done / total, 0 to 1.")
     error = serializers.CharField()
-    created_at = serializers.DateTimeField()
-    started_at = serializers.DateTimeField(allow_null=True)
-    finished_at = serializers.DateTimeField(allow_null=True)
+    created_at = UtcDateTimeField()
+    started_at = UtcDateTimeField(allow_null=True)
+    finished_at = UtcDateTimeField(allow_null=True)
     url = serializers.CharField(help_text="The job's own resource: its detail, progress, file.")

@@ -130,3 +130,11 @@ def summary(form: forms.Form) -> list[dict[str, str]]:
             continue
         rows.append({"label": str(field.label), "value": _shown(field, value)})
     return rows
+
+
+def refused_status(posted: bool, stale: str) -> int:
+    """A refused write answers 4xx, as the API does: 409 when a colleague's change came first,
+    400 when the form has errors; the page with the typed values and the messages either way."""
+    if stale:
+        return 409
+    return 400 if posted else 200

@@ -14,7 +14,13 @@ from accounts.access import Action, get_restricted_or_404
 from clinic.access import clinical_required
 from clinic.forms import DeleteForm
 from clinic.views import records
-from clinic.views.concurrency import is_stale, locked_or_404, stale_message, summary
+from clinic.views.concurrency import (
+    is_stale,
+    locked_or_404,
+    refused_status,
+    stale_message,
+    summary,
+)
 from registry.etags import etag_for
 
 DELETED = "{record} deleted."
@@ -82,7 +88,9 @@ def _delete(request, pk: int, kind: records.RecordKind):
             "facts": summary(kind.form(None, record, request.user)),
             "consequences": _consequences(kind, record),
         }
-    return render(request, "clinic/record_delete.html", context)
+    return render(
+        request, "clinic/record_delete.html", context, status=refused_status(posted, stale)
+    )
 
 
 @clinical_required

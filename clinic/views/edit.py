@@ -18,6 +18,7 @@ from clinic.views.concurrency import (
     differences,
     is_stale,
     locked_or_404,
+    refused_status,
     stale_message,
 )
 from registry.etags import etag_for
@@ -65,6 +66,7 @@ def _edit(request, pk: int, kind: records.RecordKind):
             "theirs": theirs,
             "editing": True,
         },
+        status=refused_status(posted, stale),
     )
 
 

@@ -20,23 +20,11 @@ from imaging.choices import APPROXIMATE_SPACING, BodyRegion, Density, Morphology
 from imaging.dicom.burned_in import VERDICTS, dicom_burned_in_review
 from imaging.models import DicomInstance, LesionTrack, Radiograph
 from imaging.track_names import FOOT_DIGITS, FOOT_SEGMENTS, HAND_DIGITS, site_name, track_name
+from imaging.validation import DIGIT_SEGMENTS, FOOT_OR_HAND_DIGIT, SEGMENT_REQUIRED_REGIONS
 from registry.locale import format_locale
 
 REVIEWED = "Burned-in text review saved: {verdict}."
 NO_DICOM = "This radiograph was not received as DICOM: there are no pixels to review."
-# DOMAIN.md "A lesion's site": on a hand or foot radiograph a lesion needs its segment, and its
-# digit for phalanges and metacarpals (metatarsals); elsewhere the region and side suffice.
-SITE_REGIONS = {BodyRegion.HAND, BodyRegion.FOOT}
-DIGIT_SEGMENTS = [
-    Segment.DISTAL_PHALANX,
-    Segment.MIDDLE_PHALANX,
-    Segment.PROXIMAL_PHALANX,
-    Segment.METACARPAL,
-]
-# A digit is recorded on these regions only (imaging.validation refuses it elsewhere).
-DIGIT_REGIONS = {BodyRegion.HAND, BodyRegion.WRIST, BodyRegion.FOOT}
-
-
 def _radiograph_for(request, pk: int) -> Radiograph:
     return get_object_or_404(
         Radiograph.objects.select_related("patient").filter(patient__in=patients_for(request.user)),
@@ -112,7 +100,7 @@ def _site_choices(region: str) -> dict:
     return {
         "digits": [(number, f"{number} ({name})") for number, name in digits.items()],
         "segments": segments,
-        "shows_digit": region in DIGIT_REGIONS,
+        "shows_digit": region in FOOT_OR_HAND_DIGIT,
         "shows_picker": region in (BodyRegion.HAND, BodyRegion.WRIST),
     }
 
@@ -140,9 +128,12 @@ def radiograph_viewer(request, pk: int):
         "spacing": list(radiograph.pixel_spacing_mm) if radiograph.pixel_spacing_mm else None,
         "approximate": radiograph.pixel_spacing_source in APPROXIMATE_SPACING,
         "bilateral": radiograph.laterality == "bilateral",
-        "site_required": region in SITE_REGIONS,
+        "site_required": region in SEGMENT_REQUIRED_REGIONS,
         "region_word": radiograph.get_body_region_display().lower(),
-        "digit_segments": DIGIT_SEGMENTS if region in SITE_REGIONS else [],
+        # The site rules are imaging.validation's (DOMAIN.md "A lesion's site"), told to the JS.
+        "digit_segments": [s for s in Segment.values if s in DIGIT_SEGMENTS]
+        if region in FOOT_OR_HAND_DIGIT
+        else [],
         "decimal_separator": decimal_separator,
         "api": f"/api/v1/radiographs/{radiograph.pk}/lesions/",
         "list": reverse("clinic:radiograph-lesions", args=[radiograph.pk]),

@@ -59,8 +59,6 @@ MIDDLEWARE = [
     "registry.security_headers.SecurityHeadersMiddleware",
     "api.django_errors.ApiBodyLimitMiddleware",
     "api.django_errors.ApiNotFoundMiddleware",
-    # The API's instants in UTC with Z, whatever TIME_ZONE the pages use (api.utc).
-    "api.utc.UtcForApiMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Dates and numbers in the browser's locale; the words stay English (registry.locale).

@@ -59,3 +59,66 @@ def test_chosen_track_is_kept(api, patient):
         api, _radiograph(patient, "2022-03-01"), longest_diameter_mm=4.0, track=track.pk
     ).json()
     assert (created["track"], created["track_assignment"]) == (track.pk, "user")
+
+
+def test_an_engine_failure_does_not_lose_the_lesion(api, patient, monkeypatch):
+    """Regression (review of issue #16): the matching ran in the write's transaction, so an
+    engine crash answered 500 and dropped the lesion. Now the lesion is saved and answers
+    ``track: null``; the queued recomputation matches it later."""
+
+    def crash(*args, **kwargs):
+        raise ZeroDivisionError("engine bug")
+
+    monkeypatch.setattr("progression.services.compute_progression", crash)
+    created = _create(api, _radiograph(patient, "2022-03-01"), longest_diameter_mm=5.0).json()
+    assert created["track"] is None
+    assert CalcinosisLesion.objects.filter(pk=created["id"]).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_matching_does_not_wait_for_a_busy_snapshot(api, patient, postgres, monkeypatch):
+    """Regression (review of issue #16): a worker holding the patient's snapshot while it rewrote
+    a lesion this request had locked deadlocked. The request's matching now refuses to wait:
+    with the snapshot held by another connection the create answers at once, track null."""
+    import threading
+
+    import psycopg
+
+    from progression.models import ProgressionSnapshot
+    from progression.services import progression_recompute
+
+    radiograph = _radiograph(patient, "2022-03-01")
+    progression_recompute(patient_id=patient.pk)  # the snapshot row exists
+    assert ProgressionSnapshot.objects.filter(pk=patient.pk).exists()
+    # The queued recomputation would run in-process here and wait for the lock: a worker's job.
+    monkeypatch.setattr("progression.enqueue.request_recompute", lambda patient_id: False)
+    settings_dict = postgres.settings_dict
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with psycopg.connect(
+            host=settings_dict["HOST"] or None,
+            port=settings_dict["PORT"] or None,
+            user=settings_dict["USER"],
+            dbname=settings_dict["NAME"],
+            autocommit=False,
+        ) as other:
+            other.execute(
+                f"SELECT 1 FROM {ProgressionSnapshot._meta.db_table} WHERE patient_id = %s "
+                "FOR UPDATE",
+                [patient.pk],
+            )
+            held.set()
+            release.wait(30)
+            other.rollback()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(10)
+        created = _create(api, radiograph, longest_diameter_mm=5.0).json()
+    finally:
+        release.set()
+        holder.join(10)
+    assert created["track"] is None
+    assert CalcinosisLesion.objects.filter(pk=created["id"]).exists()

@@ -163,7 +163,10 @@ def test_finding2_suppression_is_pure_and_hides_small_cells():
         "n": 12,
         "events": 3,
         "excluded": 0,
-        "steps": [{"time_years": 1.0, "at_risk": 12}, {"time_years": 7.0, "at_risk": 2}],
+        "steps": [
+            {"time_years": 1.0, "at_risk": 12, "events": 0, "censored": 10},
+            {"time_years": 7.0, "at_risk": 2, "events": 1, "censored": 1},
+        ],
         "at_risk": [{"time_years": 0, "at_risk": 12}, {"time_years": 7, "at_risk": 2}],
     }
     summary = {

@@ -7,6 +7,7 @@ import json
 import re
 import zipfile
 from datetime import UTC, datetime, timedelta, timezone
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -126,3 +127,15 @@ def test_access_log_csv_and_export_manifest_in_utc(world, django_capture_on_comm
     with zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content))) as package:
         manifest = json.loads(package.read("manifest.json"))
     assert UTC_Z.match(manifest["created_at"]), manifest["created_at"]
+
+
+def test_today_in_the_api_is_the_registrys_today_not_utcs(api, patient):
+    """Regression (review of issue #16): switching API requests to UTC made 00:30 in Paris the
+    day before, so a visit dated today was refused as "in the future" until 01:00."""
+    half_past_midnight_in_paris = datetime(2026, 12, 7, 23, 30, tzinfo=UTC)
+    with mock.patch("django.utils.timezone.now", return_value=half_past_midnight_in_paris):
+        response = api.post(
+            "/api/v1/visits/", {"patient": patient.pk, "date": "2026-12-08"}, format="json"
+        )
+    assert response.status_code == 201, response.json()
+    assert UTC_Z.match(response.json()["created_at"]), response.json()["created_at"]

@@ -105,3 +105,30 @@ def test_kaplan_meier_chart_prints_numbers_at_risk(cohort):
     assert "Proportion free of calcinosis progression (2 patients)" in texts
     assert "At risk" in texts and texts.count("2") >= 2
     assert root.find(f"{SVG}path") is not None
+
+
+def test_a_researchers_kaplan_meier_steps_hide_small_event_and_censoring_counts():
+    """Regression (review of issue #16): with REGISTRY_MIN_CELL_SIZE 3, a step of 8 at risk with
+    1 progression and 2 censored printed both, under a total that read "fewer than 3"."""
+    from progression.cohort_summary import cohort_summary_suppressed
+
+    step = {"time_years": 1.0, "survival": 0.875, "percent": 87.5, "at_risk": 8}
+    curve = {
+        "n": 8,
+        "events": 1,
+        "excluded": 0,
+        "steps": [{**step, "events": 1, "censored": 2}, {**step, "events": 3, "censored": 0}],
+        "at_risk": [{"time_years": 0, "at_risk": 8}],
+    }
+    summary = {
+        "patients": 8,
+        "computed": 8,
+        "not_computed": 0,
+        "stale": 0,
+        "rules": {},
+        "status_counts": {"progression": 1, "stable": 7},
+        "duration_bands": {"bands": []},
+        "kaplan_meier": {"follow_up": curve},
+    }
+    steps = cohort_summary_suppressed(summary, min_cell=3)["kaplan_meier"]["follow_up"]["steps"]
+    assert [(s["events"], s["censored"]) for s in steps] == [(None, None), (3, 0)]
