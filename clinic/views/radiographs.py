@@ -54,13 +54,7 @@ def _lesion_rows(radiograph: Radiograph, tracks: list[LesionTrack]) -> list[dict
     rows = []
     for lesion in radiograph.lesions.order_by("id"):
         track = by_id.get(lesion.track_id)
-        site = site_name(
-            body_region=radiograph.body_region,
-            laterality=lesion.laterality,
-            digit=lesion.digit,
-            segment=lesion.segment,
-            tissue=lesion.tissue,
-        )
+        site = site_name(**lesion.site)
         rows.append(
             {
                 "lesion": lesion,

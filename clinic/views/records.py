@@ -46,13 +46,7 @@ def radiograph_words(radiograph: Radiograph) -> str:
 def lesion_words(lesion: CalcinosisLesion) -> str:
     """ "Lesion of 15.0 mm (Left thumb, distal phalanx) on the left hand radiograph …" """
     radiograph = lesion.radiograph
-    site = site_name(
-        body_region=radiograph.body_region,
-        laterality=lesion.laterality,
-        digit=lesion.digit,
-        segment=lesion.segment,
-        tissue=lesion.tissue,
-    )
+    site = site_name(**lesion.site)
     on = radiograph_words(radiograph)
     size = mm_text(lesion.longest_diameter_mm)
     return f"Lesion of {size} mm ({site}) on the {on[0].lower()}{on[1:]}"

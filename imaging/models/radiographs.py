@@ -330,5 +330,17 @@ class CalcinosisLesion(RuleFieldsMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.longest_diameter_mm:g} mm"
 
+    @property
+    def site(self) -> dict:
+        """The site's codes (the region is the radiograph's), as :mod:`imaging.track_names`
+        reads them."""
+        return {
+            "body_region": self.radiograph.body_region,
+            "laterality": self.laterality,
+            "digit": self.digit,
+            "segment": self.segment,
+            "tissue": self.tissue,
+        }
+
     def clean(self) -> None:
         raise_if(validation.lesion_errors(self))
