@@ -67,11 +67,16 @@ def claimable(now) -> Q:
 
 
 def request_recompute(patient_id: int) -> bool:
-    """Queue one recomputation unless one is already pending; True when a task was sent."""
+    """Queue one recomputation unless one is already pending or nothing is dirty; True when a
+    task was sent."""
     now = timezone.now()
     rows = ProgressionState.objects.filter(pk=patient_id)
     previous = rows.values_list("enqueued_at", flat=True).first()
-    if not rows.filter(claimable(now)).update(recompute_pending=True, enqueued_at=now):
+    # A clean state (the request matched its own lesion: imaging.services.lesion_save_matched)
+    # has nothing left to compute: no task (review finding: one no-op task per API write).
+    if not rows.filter(claimable(now), dirty_since__isnull=False).update(
+        recompute_pending=True, enqueued_at=now
+    ):
         return False
     countdown = 0.0
     if previous is not None:

@@ -158,7 +158,7 @@ def test_enrolment_after_the_password_with_a_qr_code_and_backup_codes(
     settings.REGISTRY_TWO_FACTOR_POLICY = "admins"
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
     signed_in = client.post("/login/", {"username": ADMIN_EMAIL, "password": PASSWORD})
-    assert signed_in["Location"] == "/"  # the person's home (clinic.views.home)
+    assert signed_in["Location"] == "/patients/"  # a clinician's home (clinic.views.home)
     to_enrol = client.get("/patients/")
     assert to_enrol["Location"] == f"{ENROL}?next=%2Fpatients%2F"
     page = client.get(to_enrol["Location"]).content.decode()

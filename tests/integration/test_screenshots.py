@@ -1,6 +1,7 @@
 """The README's screenshots (docs/screenshots/, 1280 x 900 px, the demo cohort, Chromium).
 
-Opt-in, as it rewrites files under version control:
+Every run renders the pages and writes the pictures to test-artifacts/screenshots/; only with
+REGISTRY_SCREENSHOTS=1 does it rewrite the files under version control:
 
     REGISTRY_SCREENSHOTS=1 .venv/bin/python -m pytest tests/integration/test_screenshots.py
 
@@ -30,7 +31,12 @@ from tests.integration.test_browser import (  # noqa: F401 (the Chromium and dem
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = (
+    ROOT / "docs" / "screenshots"
+    if os.environ.get("REGISTRY_SCREENSHOTS") == "1"
+    else ROOT / "test-artifacts" / "screenshots"
+)
 # File name -> (URL name, the object its pk names: "patient", "radiograph" or None).
 PAGES = {
     "patient-list": ("clinic:patient-list", None),
@@ -42,12 +48,6 @@ PAGES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _opt_in():
-    if os.environ.get("REGISTRY_SCREENSHOTS") != "1":
-        pytest.skip("rewrites docs/screenshots/: set REGISTRY_SCREENSHOTS=1")
-
-
 def _url(name: str, obj) -> str | None:
     try:
         return reverse(name, args=[obj.pk] if obj is not None else [])
@@ -57,6 +57,7 @@ def _url(name: str, obj) -> str | None:
 
 def test_readme_screenshots(browser, demo):  # noqa: F811
     """The main pages of the teaching case, then the viewer measuring its new deposit."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     patient = Patient.objects.get(local_id="TEACH-0001")
     page = login(browser, demo, CLINICIAN, width=1280, height=900)
     taken = []
@@ -83,3 +84,4 @@ def test_readme_screenshots(browser, demo):  # noqa: F811
     taken.append("radiograph-viewer")
     page.close()
     assert {"patient-list", "patient-page", "follow-up", "radiograph-viewer"} <= set(taken)
+    assert all((SCREENSHOTS / f"{name}.png").stat().st_size > 10_000 for name in taken)

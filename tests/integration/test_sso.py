@@ -185,7 +185,7 @@ def test_password_sign_in_still_works_with_single_sign_on_configured(client, pro
     """The SSO backend passes password sign-ins by."""
     user_add(email=EMAIL, center=center, role="clinician", password="a-long-password-2026")
     response = client.post("/login/", {"username": EMAIL, "password": "a-long-password-2026"})
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.status_code == 302 and response["Location"] == "/patients/"
     assert oidc.OIDC_SESSION not in client.session
 
 
