@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ["seed", "api", "dicom", "progression", "exports"]
+BENCHMARKS = ["seed", "api", "dicom", "progression", "exports", "lesion_writes"]
 
 
 def scratch_database() -> str:
