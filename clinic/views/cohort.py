@@ -17,8 +17,7 @@ from access_log.recording import access_log_note
 from accounts.access import RADIOGRAPHS, access_of, restrict, restrict_to_scope
 from accounts.models import Center
 from clinic.access import any_role_required
-from clinic.views.patients import LIST_FILTERS
-from patients.choices import AUTOANTIBODIES, SscSubtype
+from clinic.patient_filters import LIST_FILTERS, chosen_filters, filter_choices
 from patients.filtersets import PatientFilterSet
 from patients.models import Patient
 from progression.cohort_charts import kaplan_meier_page_svg
@@ -56,15 +55,11 @@ def cohort(request):
     access = access_of(request.user)
     # As the API's cohort: statistics come from radiograph measurements (docs/governance.md).
     patients = restrict_to_scope(Patient.objects.restrict(request.user), request.user, RADIOGRAPHS)
-    query = request.GET.copy()
-    for name in list(query):  # a form sends "Any" as an empty value: only chosen filters
-        if name not in COHORT_FILTERS or not any(query.getlist(name)):
-            query.pop(name)
+    query = chosen_filters(request.GET, COHORT_FILTERS)
     filterset = PatientFilterSet(query, queryset=patients, request=request)
     min_cell = settings.REGISTRY_MIN_CELL_SIZE
     context = {
-        "subtypes": SscSubtype.choices,
-        "antibodies": [(key, label) for key, (_field, label) in AUTOANTIBODIES.items()][:3],
+        **filter_choices(),
         "centers": list(restrict(Center.objects.order_by("code"), request.user)),
         "research": access.research,
         "min_cell": min_cell,

@@ -18,24 +18,16 @@ from accounts.access import Action, restrict
 from accounts.models import Center
 from clinic.access import clinical_required, patient_or_404, patients_for
 from clinic.forms import PatientForm
+from clinic.patient_filters import LIST_FILTERS, chosen_filters, filter_choices
 from clinic.patient_sort import COLUMNS, header, parse_sort, sorted_patients
 from consent.models import PatientConsentState, Scope
 from consent.selection import consent_state_of, with_research_consent
-from patients.choices import AUTOANTIBODIES, SscSubtype
+from patients.choices import AUTOANTIBODIES
 from patients.filtersets import PatientFilterSet
 from patients.services import patient_save
 from progression.charts import progression_chart_svg
 from progression.models import SnapshotStatus
 from progression.services import progression_detail
-
-LIST_FILTERS = (
-    "ssc_subtype",
-    "aca",
-    "scl70",
-    "rnap3",
-    "disease_duration_min",
-    "disease_duration_max",
-)
 
 
 @clinical_required
@@ -52,12 +44,7 @@ def patient_list(request):
     status = request.GET.get("status", "")
     if status:
         patients = patients.filter(progression_snapshot__status=status)
-    # A form sends every select, "Any" as an empty value: only chosen filters reach the filterset.
-    params = request.GET.copy()
-    for name in list(params):
-        if name not in LIST_FILTERS or not any(params.getlist(name)):
-            params.pop(name)
-    filterset = PatientFilterSet(params, queryset=patients)
+    filterset = PatientFilterSet(chosen_filters(request.GET, LIST_FILTERS), queryset=patients)
     patients = filterset.qs if filterset.is_valid() else patients.none()
     sort = parse_sort(request.GET.get("sort"))
     patients = sorted_patients(
@@ -79,8 +66,7 @@ def patient_list(request):
             "status": status,
             "filters": filterset,
             "statuses": SnapshotStatus.choices,
-            "subtypes": SscSubtype.choices,
-            "antibodies": [(key, label) for key, (_field, label) in AUTOANTIBODIES.items()][:3],
+            **filter_choices(),
             "filter_errors": None if filterset.is_valid() else filterset.errors,
             "sort": sort,
             "headers": {key: header(key, sort) for key in COLUMNS},
