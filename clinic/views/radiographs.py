@@ -26,10 +26,18 @@ from registry.locale import format_locale
 REVIEWED = "Burned-in text review saved: {verdict}."
 NO_DICOM = "This radiograph was not received as DICOM: there are no pixels to review."
 def _radiograph_for(request, pk: int) -> Radiograph:
-    return get_object_or_404(
+    """The radiograph under the one access rule (another center's is 404), its view logged."""
+    radiograph = get_object_or_404(
         Radiograph.objects.select_related("patient").filter(patient__in=patients_for(request.user)),
         pk=pk,
     )
+    access_log_note(
+        request,
+        kind=AccessKind.CLINIC_VIEWER,
+        patient_ids=[radiograph.patient_id],
+        object_id=radiograph.pk,
+    )
+    return radiograph
 
 
 def _tracks(radiograph: Radiograph) -> list[LesionTrack]:
@@ -102,12 +110,6 @@ def _site_choices(region: str) -> dict:
 @clinical_required
 def radiograph_viewer(request, pk: int):
     radiograph = _radiograph_for(request, pk)
-    access_log_note(
-        request,
-        kind=AccessKind.CLINIC_VIEWER,
-        patient_ids=[radiograph.patient_id],
-        object_id=radiograph.pk,
-    )
     instance = getattr(radiograph, "dicom_instance", None)
     has_image = instance is not None and instance.preview_status == "ready"
     # (0028,0301) not an explicit NO: the pixels need a clinician's look (imaging.dicom.burned_in)
@@ -159,12 +161,6 @@ def radiograph_viewer(request, pk: int):
 def radiograph_lesion_list(request, pk: int):
     """The viewer's lesion list and deposit choices alone, fetched again after each change."""
     radiograph = _radiograph_for(request, pk)
-    access_log_note(
-        request,
-        kind=AccessKind.CLINIC_VIEWER,
-        patient_ids=[radiograph.patient_id],
-        object_id=radiograph.pk,
-    )
     return render(request, "clinic/radiograph_lesions.html", _list_context(radiograph))
 
 
