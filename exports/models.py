@@ -24,7 +24,9 @@ class Level(models.TextChoices):
 
     PATIENTS = "patients", "Patients"
     VISITS = "visits", "Visits"
+    TREATMENTS = "treatments", "Calcinosis treatments"
     RADIOGRAPHS = "radiographs", "Radiographs"
+    FINDINGS = "findings", "Radiographic findings"
     LESIONS = "lesions", "Calcinosis lesions"
     PROGRESSION = "progression_timepoints", "Progression timepoints (per region series)"
     ALL = "all", "Every level, one package (files join on the patient pseudonym)"
@@ -45,6 +47,8 @@ class Format(models.TextChoices):
     PARQUET = "parquet", "Parquet (typed columns)"
     XLSX = "xlsx", "Excel workbook (small cohorts)"
     FHIR = "fhir_ndjson", "FHIR R4 Bulk Data NDJSON"
+    SPSS = "sav", "SPSS (.sav, labelled)"
+    STATA = "dta", "Stata (.dta, labelled)"
 
 
 class DateMode(models.TextChoices):
@@ -107,6 +111,12 @@ class ExportJob(Job):
         help_text="Requested as a researcher: consent, allow-list and cell-size rules apply.",
     )
     rules = models.JSONField(default=dict, blank=True, help_text="Progression rules used.")
+    generalize = models.BooleanField(
+        default=False,
+        help_text="Generalize the quasi-identifiers until every patient shares them with at "
+        "least REGISTRY_EXPORT_K_ANONYMITY - 1 others, then suppress those still below "
+        "(exports.disclosure).",
+    )
     file = models.FileField(storage=export_storage, max_length=200, blank=True, default="")
     size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
     checksum = models.CharField("SHA-256 of the file", max_length=64, blank=True, default="")

@@ -66,6 +66,7 @@ class ExportSpec:
     project_key: str = ""
     rules: dict[str, Any] = field(default_factory=dict)
     research: bool = False
+    generalize: bool = False  # exports.disclosure: coarsen and suppress until k >= K
 
 
 @dataclass

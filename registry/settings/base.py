@@ -512,6 +512,14 @@ REGISTRY_EXPORT_DATE_SHIFT_DAYS = env.int("REGISTRY_EXPORT_DATE_SHIFT_DAYS", def
 REGISTRY_EXPORT_PARQUET_ROW_GROUP = env.int("REGISTRY_EXPORT_PARQUET_ROW_GROUP", default=100_000)
 # Progress (done/total) is written every this many rows.
 REGISTRY_EXPORT_PROGRESS_ROWS = env.int("REGISTRY_EXPORT_PROGRESS_ROWS", default=50_000)
+# Re-identification risk (exports.disclosure, issue 17): every export reports its k-anonymity
+# over the quasi-identifiers; groups smaller than this K are counted, and a generalized export
+# coarsens, then suppresses, until every group holds at least K patients.
+REGISTRY_EXPORT_K_ANONYMITY = env.int("REGISTRY_EXPORT_K_ANONYMITY", default=5)
+# Researchers' exports are generalized unless the request says otherwise.
+REGISTRY_EXPORT_RESEARCH_GENERALIZE = env.bool("REGISTRY_EXPORT_RESEARCH_GENERALIZE", default=True)
+# Generalizing: centers with fewer patients than this in the export become "other".
+REGISTRY_EXPORT_SMALL_CENTER = env.int("REGISTRY_EXPORT_SMALL_CENTER", default=20)
 # An import file has at most this many data rows (validated in full before anything is written).
 REGISTRY_IMPORT_MAX_ROWS = env.int("REGISTRY_IMPORT_MAX_ROWS", default=50_000)
 # An import file is kept in memory (it holds local identifiers), up to this size.
