@@ -70,7 +70,18 @@ VISIT = frozenset(
     }
 )
 TREATMENT = frozenset(
-    {"id", "patient", "visit", "treatment", "route", "started_on", "stopped_on"}
+    {
+        "id",
+        "patient",
+        "visit",
+        "treatment",
+        "route",
+        "started_on",
+        "stopped_on",
+        "dose_amount",
+        "dose_unit",
+        "dose_frequency",
+    }
 )
 RADIOGRAPH = frozenset(
     {

@@ -140,7 +140,16 @@ class VisitForm(forms.ModelForm):
 class TreatmentForm(forms.ModelForm):
     class Meta:
         model = CalcinosisTreatment
-        fields = ["treatment", "route", "other_text", "started_on", "stopped_on"]
+        fields = [
+            "treatment",
+            "route",
+            "other_text",
+            "started_on",
+            "stopped_on",
+            "dose_amount",
+            "dose_unit",
+            "dose_frequency",
+        ]
         widgets = {"started_on": DATE, "stopped_on": DATE}
 
 

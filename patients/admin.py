@@ -47,7 +47,17 @@ class VisitInline(RestrictedInline, admin.StackedInline):
 class TreatmentInline(RestrictedInline, admin.TabularInline):
     model = CalcinosisTreatment
     extra = 0
-    fields = ["treatment", "route", "other_text", "started_on", "stopped_on", "visit"]
+    fields = [
+        "treatment",
+        "route",
+        "other_text",
+        "started_on",
+        "stopped_on",
+        "dose_amount",
+        "dose_unit",
+        "dose_frequency",
+        "visit",
+    ]
 
 
 class SubtypeAssessmentInline(RestrictedInline, admin.TabularInline):

@@ -77,3 +77,27 @@ class TreatmentRoute(models.TextChoices):
     TOPICAL = "topical", "Topical"
     INTRALESIONAL = "intralesional", "Intralesional"
     INTRAVENOUS = "intravenous", "Intravenous"
+
+
+class DoseUnit(models.TextChoices):
+    """The unit of a treatment's dose amount; each value is its UCUM code (https://ucum.org)."""
+
+    MG = "mg", "mg"
+    G = "g", "g"
+    ML = "mL", "mL"
+    MG_PER_KG = "mg/kg", "mg/kg body weight"
+    G_PER_KG = "g/kg", "g/kg body weight"
+    MG_PER_M2 = "mg/m2", "mg/m² body surface area"
+
+
+class DoseFrequency(models.TextChoices):
+    """How often the dose is given (per session: each dialysis, infusion or procedure)."""
+
+    ONCE = "once", "Once"
+    DAILY = "daily", "Once daily"
+    TWICE_DAILY = "twice_daily", "Twice daily"
+    THREE_TIMES_DAILY = "three_times_daily", "Three times daily"
+    THREE_TIMES_WEEKLY = "three_times_weekly", "Three times weekly"
+    WEEKLY = "weekly", "Weekly"
+    MONTHLY = "monthly", "Monthly"
+    PER_SESSION = "per_session", "Per session"

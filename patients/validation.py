@@ -8,6 +8,7 @@ cross-table triggers of imaging 0002), with the same sentences (registry.db_rule
 from __future__ import annotations
 
 from datetime import date
+from decimal import InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -27,6 +28,8 @@ DIAGNOSIS_BEFORE_BIRTH = rule_message("patient_diagnosis_not_before_birth")
 STOP_BEFORE_START = rule_message("treatment_stop_after_start")
 ROUTE_ONLY_THIOSULFATE = rule_message("treatment_route_only_thiosulfate")
 NAME_OTHER_TREATMENT = rule_message("treatment_other_named")
+DOSE_INCOMPLETE = rule_message("treatment_dose_complete")
+NO_DOSE_FOR_NONE = rule_message("treatment_none_has_no_dose")
 LOCAL_ID_TAKEN = rule_message("patient_local_id_unique_per_center")
 VISIT_TAKEN = rule_message("visit_unique_type_per_day")
 BASELINE_TAKEN = rule_message("visit_one_baseline")
@@ -116,6 +119,18 @@ def visit_errors(visit) -> dict[str, list[str]]:
     return errors
 
 
+def dose_errors(amount, unit: str) -> list[str]:
+    """The fields to blame when a dose breaks "an amount above 0 with its unit, or neither": the
+    missing half, or a zero or negative amount."""
+    if amount is None:
+        return ["dose_amount"] if unit else []
+    try:
+        fields = [] if amount > 0 else ["dose_amount"]
+    except (TypeError, InvalidOperation):  # not a number: clean_fields names it
+        return []
+    return fields if unit else [*fields, "dose_unit"]
+
+
 def treatment_errors(treatment) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if treatment.started_on and treatment.started_on > today():
@@ -130,6 +145,12 @@ def treatment_errors(treatment) -> dict[str, list[str]]:
         add_error(errors, "route", ROUTE_ONLY_THIOSULFATE)
     if treatment.treatment == "other" and not treatment.other_text.strip():
         add_error(errors, "other_text", NAME_OTHER_TREATMENT)
+    for field in dose_errors(treatment.dose_amount, treatment.dose_unit):
+        add_error(errors, field, DOSE_INCOMPLETE)
+    if treatment.treatment == "none" and "dose_amount" not in errors:
+        for field in ("dose_amount", "dose_frequency"):
+            if getattr(treatment, field) not in (None, ""):
+                add_error(errors, field, NO_DOSE_FOR_NONE)
     if (
         treatment.visit_id
         and treatment.patient_id

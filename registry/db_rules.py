@@ -98,6 +98,15 @@ RULES: dict[str, Rule] = {
         "route", "A route is recorded for sodium thiosulfate only."
     ),
     "treatment_other_named": Rule("other_text", "Name the treatment."),
+    "treatment_dose_complete": Rule(
+        "dose_amount", "Give the dose as an amount above 0 with its unit, or neither."
+    ),
+    "treatment_dose_frequency_valid": Rule(
+        "dose_frequency", "Choose a dose frequency from the list."
+    ),
+    "treatment_none_has_no_dose": Rule(
+        "dose_amount", "No dose or frequency is recorded for \"none\"."
+    ),
     # imaging.Radiograph
     "radiograph_region_valid": Rule("body_region", "Choose a body region from the list."),
     "radiograph_laterality_valid": Rule("laterality", "Choose left, right or bilateral."),

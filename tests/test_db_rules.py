@@ -151,6 +151,14 @@ FORM_CASES: dict[str, FormCase] = {
     "treatment_other_named": FormCase(
         "follow_up", _treatment(treatment="other"), ("treatments", 0), "other_text"
     ),
+    "treatment_dose_complete": FormCase(
+        "follow_up", _treatment(dose_amount="-1", dose_unit="mg"), ("treatments", 0),
+        "dose_amount",
+    ),
+    "treatment_none_has_no_dose": FormCase(
+        "follow_up", _treatment(treatment="none", dose_amount="10", dose_unit="mg"),
+        ("treatments", 0), "dose_amount",
+    ),
     "finding_other_described": FormCase(
         "follow_up",
         {**_radiograph_row(), "finding-0-finding": "other"},
@@ -393,6 +401,14 @@ API_CASES: dict[str, ApiCase] = {
     ),
     "treatment_other_named": ApiCase(
         "/api/v1/treatments/", _treatment_body(treatment="other"), "other_text"
+    ),
+    "treatment_dose_complete": ApiCase(
+        "/api/v1/treatments/", _treatment_body(dose_amount=-1, dose_unit="mg"), "dose_amount"
+    ),
+    "treatment_none_has_no_dose": ApiCase(
+        "/api/v1/treatments/",
+        _treatment_body(treatment="none", dose_amount=10, dose_unit="mg"),
+        "dose_amount",
     ),
     "finding_other_described": ApiCase(
         "/api/v1/findings/",

@@ -138,6 +138,9 @@ class TreatmentSerializer(RegistryModelSerializer):
             "other_text",
             "started_on",
             "stopped_on",
+            "dose_amount",
+            "dose_unit",
+            "dose_frequency",
         ]
         validators = []
 
