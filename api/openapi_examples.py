@@ -46,4 +46,17 @@ EXPORT_REQUEST_EXAMPLES = [
         },
         request_only=True,
     ),
+    OpenApiExample(
+        "Generalized until k-anonymous",
+        summary="Every level, the quasi-identifiers generalized (and the patients still below "
+        "k suppressed) until every patient shares them with REGISTRY_EXPORT_K_ANONYMITY - 1 "
+        "others; the manifest's re_identification says what changed",
+        value={
+            "level": "all",
+            "format": "csv",
+            "generalize": True,
+            "filters": {"center": ["demo-north"]},
+        },
+        request_only=True,
+    ),
 ]

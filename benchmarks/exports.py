@@ -1,12 +1,14 @@
-"""Exporting 1,000,000 lesion rows to CSV and to Parquet, against PostgreSQL's own
+"""Exporting 1,000,000 lesion rows to CSV, Parquet, SPSS and Stata, against PostgreSQL's own
 ``COPY (SELECT ...) TO STDOUT`` of the same columns (issue 6: CSV at >= 50 % of COPY's
-throughput, peak memory under 300 MB).
+throughput, peak memory under 300 MB; issue 17: SPSS and Stata in the same run, under 300 MB).
 
 Each measurement runs in a forked child so its peak RSS (``ru_maxrss``) is its own, and the best
 of three runs is reported (the development machine is shared). The floor is
 COPY of the raw columns (database keys instead of pseudonyms, real dates) read by psycopg into a
 file, as an export would; the CSV export adds the temporary maps, pseudonyms, shifted dates,
 spreadsheet neutralisation, the zip (deflate level 1), the data dictionary and the manifest.
+SPSS and Stata hold the level in memory (pyreadstat writes whole frames): their peak RSS is
+the figure to watch.
 """
 
 from __future__ import annotations
@@ -93,6 +95,39 @@ def _measure_once(work: Callable[[Path], int], path: Path) -> tuple[int, float, 
     return result
 
 
+def _k_anonymity_cost() -> list[tuple[str, float, str]]:
+    """The re-identification report's cost on the same export's patients (issue 17): the
+    patient map with the report, as every export builds it, and generalized; and the pure
+    k-anonymity computation alone (exports.disclosure.plan)."""
+    from exports.disclosure import plan
+    from exports.patient_map import patient_map, patient_values, subject_of
+    from exports.selection import PATIENT_VALUES, map_row, selected_patients
+
+    key = b"benchmark-key-benchmark-key-0000"
+    figures = []
+    for generalize in (False, True):
+        started = time.perf_counter()
+        mapped = patient_map(selected_patients(filters={}, center_ids=None), key=key,
+                             date_mode="shift", generalize=generalize)
+        seconds = time.perf_counter() - started
+        after = mapped.disclosure.after
+        figures.append((
+            f"patient map + report{', generalized' if generalize else ''}", seconds,
+            f"k = {after.k}, {after.below_k:,} of {mapped.selected:,} patients below K, "
+            f"{len(mapped.disclosure.suppressed):,} suppressed",
+        ))
+    values = patient_values(selected_patients(filters={}, center_ids=None))
+    width = len(PATIENT_VALUES)
+    subjects = [
+        subject_of(v, map_row(v[:width], key=key, date_mode="shift", max_shift_days=365))
+        for v in values
+    ]
+    started = time.perf_counter()
+    plan(subjects, k_threshold=5, date_mode="shift", generalize=True, small_center=20)
+    figures.append(("the pure plan alone, generalized", time.perf_counter() - started, ""))
+    return figures
+
+
 def run(*, patients: int) -> None:
     started = time.perf_counter()
     counts = generate(lesions=LESIONS, patients=patients)
@@ -106,10 +141,13 @@ def run(*, patients: int) -> None:
             "COPY (floor)": measure(_copy_floor, folder / "floor.csv"),
             "CSV export": measure(_export("csv"), folder / "csv.zip"),
             "Parquet export": measure(_export("parquet"), folder / "parquet.zip"),
+            "SPSS export": measure(_export("sav"), folder / "sav.zip"),
+            "Stata export": measure(_export("dta"), folder / "dta.zip"),
         }
         sizes = {name: (folder / file).stat().st_size for name, file in
                  (("COPY (floor)", "floor.csv"), ("CSV export", "csv.zip"),
-                  ("Parquet export", "parquet.zip"))}
+                  ("Parquet export", "parquet.zip"), ("SPSS export", "sav.zip"),
+                  ("Stata export", "dta.zip"))}
     print(f"  {'what':<16}{'rows':>12}{'seconds':>10}{'rows/s':>12}{'peak RSS':>12}{'file':>10}")
     for name, (rows, seconds, rss) in results.items():
         print(
@@ -121,5 +159,8 @@ def run(*, patients: int) -> None:
     share = csv_rate / floor
     verdict = "meets" if share >= TARGET_SHARE else "BELOW"
     print(f"  CSV export at {share:.0%} of COPY's throughput -> {verdict} the 50 % goal")
+    for name, seconds, what in _k_anonymity_cost():
+        share = seconds / results["CSV export"][1]
+        print(f"  k-anonymity: {name}: {seconds:.2f} s ({share:.0%} of the CSV export) {what}")
     worst = max(rss for _rows, _seconds, rss in results.values())
     print(f"  peak RSS {worst:.0f} MB -> {'within' if worst < TARGET_RSS_MB else 'OVER'} 300 MB")

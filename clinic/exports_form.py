@@ -1,7 +1,8 @@
 """The exports page's request form: the patient list's filters, the level(s), the format, the date
-mode, an optional project key and the progression rule overrides. It only gathers the request;
-:func:`exports.services.export_request` (the API's service) checks and records it, and its
-errors (keyed ``format``, ``date_mode``, ``filters.<name>``, ``rules``) land beside the fields.
+mode, whether to generalize, an optional project key and the progression rule overrides. It only
+gathers the request; :func:`exports.services.export_request` (the API's service) checks and
+records it, and its errors (keyed ``format``, ``date_mode``, ``filters.<name>``, ``rules``) land
+beside the fields.
 """
 
 from __future__ import annotations
@@ -9,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from accounts.access import Action, restrict
 from accounts.models import Center
-from exports.models import DateMode, Format, Level
+from exports.models import FORMAT_HELP, DateMode, Format, Level
 from patients.choices import AUTOANTIBODIES, Sex, SscSubtype
 from progression.engine.rules import RULE_KEYS, Rules
 
@@ -24,6 +26,15 @@ PROJECT_KEY_HELP = (
     "Optional. The same key gives the same pseudonyms and date offsets in every export of your "
     "project, so exports made on different days join; without one, each export has its own. "
     "Keep it secret: it is never shown again."
+)
+GENERALIZE_HELP = (
+    "Every export reports its k-anonymity: the size of the smallest group of patients sharing "
+    "sex, birth year, center, subtype, onset years and first visit year. Ticked, the export "
+    "coarsens them until every group holds at least {k} patients: birth years as 5-year bands, "
+    "centers with fewer than {small} patients as \"(other)\", dates as days since the first "
+    "non-Raynaud manifestation (not for FHIR), then it leaves out the patients still in smaller "
+    "groups. The manifest says what was changed and how many patients were left out. "
+    "Researchers' exports are always generalized while the registry's setting says so."
 )
 RULE_LABELS = {
     "absolute_floor_mm": "Progression floor (mm)",
@@ -83,8 +94,12 @@ class ExportRequestForm(forms.Form):
         choices=Level.choices, initial=Level.ALL, widget=forms.RadioSelect,
         label="What one row is",
     )
-    format = forms.ChoiceField(choices=Format.choices, initial=Format.CSV)
+    format = forms.ChoiceField(choices=Format.choices, initial=Format.CSV, help_text=FORMAT_HELP)
     date_mode = forms.ChoiceField(choices=DateMode.choices, widget=forms.RadioSelect)
+    generalize = forms.BooleanField(
+        required=False, label="Generalize until every patient shares their quasi-identifiers "
+        "with others (k-anonymity)",
+    )
     project_key = forms.CharField(
         required=False, max_length=200, help_text=PROJECT_KEY_HELP,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
@@ -109,6 +124,15 @@ class ExportRequestForm(forms.Form):
             self.fields["date_mode"].initial = DateMode.KEEP
         else:
             self.fields["date_mode"].initial = DateMode.SHIFT
+        # The service's rule, shown: researchers' exports are generalized while the setting is
+        # on (a disabled field keeps its initial value whatever is posted).
+        generalize = self.fields["generalize"]
+        generalize.initial = generalize.disabled = (
+            research and settings.REGISTRY_EXPORT_RESEARCH_GENERALIZE
+        )
+        generalize.help_text = GENERALIZE_HELP.format(
+            k=settings.REGISTRY_EXPORT_K_ANONYMITY, small=settings.REGISTRY_EXPORT_SMALL_CENTER
+        )
 
     def choice_groups(self) -> list[forms.BoundField]:
         """The filters with several ticks (rendered as groups of checkboxes)."""
@@ -139,6 +163,7 @@ class ExportRequestForm(forms.Form):
             "filters": filters,
             "project_key": data.get("project_key", ""),
             "rules": rules,
+            "generalize": data["generalize"],
         }
 
     def add_service_errors(self, error: ValidationError) -> None:

@@ -9,7 +9,7 @@ from registry.admin_read_only import SuperuserReadOnlyAdmin
 
 @admin.register(ExportJob)
 class ExportJobAdmin(SuperuserReadOnlyAdmin):
-    list_display = ["pk", "requested_by", "level", "format", "date_mode", "status", "done",
-                    "total", "created_at", "expires_at"]
+    list_display = ["pk", "requested_by", "level", "format", "date_mode", "generalize", "status",
+                    "done", "total", "created_at", "expires_at"]
     list_filter = ["status", "level", "format"]
     exclude = ["project_key"]

@@ -18,6 +18,11 @@ SNOMED = "http://snomed.info/sct"
 ICD10 = "http://hl7.org/fhir/sid/icd-10"
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
+# WHO ATC, the system URI HL7 Terminology registers (CodeSystem v3-WC, OID 2.16.840.1.113883.6.73).
+ATC = "http://www.whocc.no/atc"
+# The registry's own vocabulary of radiographic findings (imaging.choices.Finding): no published
+# code was verified for these findings, so the code is the registry value with its label.
+REGISTRY_FINDING = "urn:calcinosis-registry:imaging.choices.Finding"
 DICOM_DCM = "http://dicom.nema.org/resources/ontology/DCM"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 
@@ -54,6 +59,36 @@ REGION_CODES = {"hand": HAND}
 SIDE_CODES = {"left": LEFT, "right": RIGHT}
 DIGIT_CODES = {1: THUMB, 2: FINGER, 3: FINGER, 4: FINGER, 5: FINGER}
 
+# Calcinosis treatments (patients.choices.Treatment). Drugs by WHO ATC code, checked against the
+# WHOCC ATC/DDD index (atcddd.fhi.no) or, where the index page was not at hand, against two
+# independent listings of the index (rxreasoner.com ATC tree; national SmPCs): diltiazem
+# C08DB01, colchicine M04AC01, minocycline J01AA08 (systemic; A01AB23 is its oral-local use),
+# warfarin B01AA03, rituximab L01FA01 (L01XC02 before 2022), sodium thiosulfate V03AB06
+# ("thiosulfate", antidotes). A bisphosphonate is the class, 4th level M05BA (WHOCC index);
+# IVIG is J06BA02 (normal human immunoglobulins for intravascular administration).
+# Surgical excision: SNOMED CT 65801008 "Excision (procedure)", the general excision concept
+# (the code of an excision of calcinosis was not verified). Extracorporeal shock-wave
+# lithotripsy has no verified code: text only. "none" and "other" have no code.
+TREATMENT_CODES = {
+    "diltiazem": Code(ATC, "C08DB01", "diltiazem"),
+    "bisphosphonate": Code(ATC, "M05BA", "Bisphosphonates"),
+    "sodium_thiosulfate": Code(ATC, "V03AB06", "thiosulfate"),
+    "colchicine": Code(ATC, "M04AC01", "colchicine"),
+    "minocycline": Code(ATC, "J01AA08", "minocycline"),
+    "low_dose_warfarin": Code(ATC, "B01AA03", "warfarin"),
+    "ivig": Code(ATC, "J06BA02", "immunoglobulins, normal human, for intravascular adm."),
+    "rituximab": Code(ATC, "L01FA01", "rituximab"),
+    "surgical_excision": Code(SNOMED, "65801008", "Excision (procedure)"),
+}
+# Routes (patients.choices.TreatmentRoute), SNOMED CT route-of-administration values: topical
+# 6064005 (FHIR ValueSet route-codes), intravenous 47625008, intralesional 372466002 (each in
+# several published FHIR mappings; 372464004 is the intradermal route, not this one).
+ROUTE_CODES = {
+    "topical": Code(SNOMED, "6064005", "Topical route"),
+    "intralesional": Code(SNOMED, "372466002", "Intralesional route"),
+    "intravenous": Code(SNOMED, "47625008", "Intravenous route"),
+}
+
 # UCUM units of exported quantities (https://ucum.org): annotations in braces are unity.
 MM = "mm"
 MM2 = "mm2"
@@ -82,6 +117,7 @@ def system_name(system: str) -> str:
         LOINC: "LOINC",
         UCUM: "UCUM",
         DICOM_DCM: "DICOM",
+        ATC: "ATC",
     }.get(system, system)
 
 

@@ -31,6 +31,7 @@ DATE_VALUE = "date"  # a date of the patient: kept, shifted or made relative
 MAPPED = "mapped"  # computed in Python per patient, read from the temporary patient map
 MAPPED_DATE = "mapped_date"  # a date computed in Python per patient (already transformed)
 YEARS_SINCE_ANCHOR = "years"  # years from the anchor (first non-Raynaud onset) to a date
+JSON_INTEGER = "json_integer"  # the integer under ``json_key`` of the JSON column ``sql``
 
 _INTEGER_FIELDS = (models.IntegerField, models.SmallIntegerField, models.BigIntegerField)
 _POSITIVE_FIELDS = (
@@ -59,6 +60,12 @@ class Column:
     imports_to: str = ""
     choices: tuple[str, ...] = ()
     relative_name: str = ""
+    # The label of each of ``choices`` (same order); empty: the values are their own labels.
+    choice_labels: tuple[str, ...] = ()
+    json_key: str = ""  # JSON_INTEGER: the key read (fixed names, never user input)
+    # False: left out of researchers' exports and dictionaries (data the access rule does not
+    # show them, e.g. consent records: docs/governance.md).
+    for_researchers: bool = True
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -156,9 +163,11 @@ def from_field(
     kind = _kind_of(model_field)
     allowed = ""
     values: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
     if model_field.choices:
         allowed = choices_text(model_field.choices)
         values = tuple(str(value) for value, _label in model_field.choices if value != "")
+        labels = tuple(str(label) for value, label in model_field.choices if value != "")
         if model_field.blank and "empty =" not in allowed:
             allowed += "; empty = not recorded"
     elif kind == BOOLEAN:
@@ -181,11 +190,35 @@ def from_field(
         imports_to=field_name if imports else "",
         choices=values,
         relative_name=relative_name,
+        choice_labels=labels,
     )
+
+
+def for_requester(columns: list[Column], *, research: bool) -> list[Column]:
+    """``columns`` as a researcher's export holds them (or all of them for anyone else)."""
+    return [column for column in columns if column.for_researchers or not research]
 
 
 def for_mode(columns: list[Column], date_mode: str) -> list[Column]:
     return [column.for_mode(date_mode) for column in columns]
+
+
+BIRTH_SQL = "m.birth"  # the patient map's birth, as the date mode (or the band) writes it
+BIRTH_YEAR_BAND = Column(
+    "birth_year_band",
+    STRING,
+    "year of birth (5-year band)",
+    sql=BIRTH_SQL,
+    how=MAPPED,
+    allowed="YYYY-YYYY, five calendar years from a multiple of 5 (e.g. 1940-1944)",
+    description="Generalized for re-identification risk (exports.disclosure; the manifest's "
+    "re_identification): the birth year as its 5-year band, whatever the date mode.",
+)
+
+
+def with_birth_band(columns: list[Column]) -> list[Column]:
+    """``columns`` with the birth (any date mode) as its 5-year band."""
+    return [BIRTH_YEAR_BAND if column.sql == BIRTH_SQL else column for column in columns]
 
 
 def birth_column(date_mode: str) -> Column:
@@ -195,7 +228,7 @@ def birth_column(date_mode: str) -> Column:
             "birth_year",
             INTEGER,
             "year of birth",
-            sql="m.birth",
+            sql=BIRTH_SQL,
             how=MAPPED,
             description="The birth date leaves the registry as its year only.",
             imports_to="birth_date",
@@ -205,7 +238,7 @@ def birth_column(date_mode: str) -> Column:
             "birth_day",
             INTEGER,
             "birth",
-            sql="m.birth",
+            sql=BIRTH_SQL,
             how=MAPPED,
             unit=codes.DAYS,
             description="Days from the first non-Raynaud manifestation to birth (negative).",
@@ -214,7 +247,7 @@ def birth_column(date_mode: str) -> Column:
         "birth_date",
         DATE,
         "birth date (shifted)",
-        sql="m.birth",
+        sql=BIRTH_SQL,
         how=MAPPED,
         description="Shifted with the patient's other dates.",
         imports_to="birth_date",

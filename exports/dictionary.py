@@ -2,8 +2,10 @@
 fields, choices and validators: :mod:`exports.columns`), never written by hand.
 
 One row per variable: name, label, type, UCUM unit, allowed values, code system, description,
-and whether the import reads it (``yes``), ignores it (``no``: computed or provenance), or reads
-it only in the import variant clinics send (``import only``: the local identifier).
+whether the import reads it (``yes``), ignores it (``no``: computed or provenance), or reads
+it only in the import variant clinics send (``import only``: the local identifier), and whether
+it holds a quasi-identifier (:mod:`exports.disclosure`: the manifest's k-anonymity is computed
+over them).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Iterable
 
 from exports import codes
 from exports.columns import Column
+from exports.disclosure import QUASI_IDENTIFIER_COLUMNS
 
 HEADER = (
     "variable",
@@ -24,6 +27,7 @@ HEADER = (
     "code_system",
     "description",
     "import",
+    "quasi_identifier",
 )
 IMPORT_ONLY = "import only"
 # A multi-level package's dictionary: which file each variable is in, and what it joins.
@@ -49,6 +53,7 @@ def dictionary_row(
         "code_system": column.code_system,
         "description": column.description,
         "import": use,
+        "quasi_identifier": "yes" if column.name in QUASI_IDENTIFIER_COLUMNS else "no",
     }
 
 

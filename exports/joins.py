@@ -13,6 +13,7 @@ from exports.pseudonyms import RELATIVE
 
 PATIENTS, VISITS, RADIOGRAPHS = "patients", "visits", "radiographs"
 LESIONS, PROGRESSION = "lesions", "progression_timepoints"
+TREATMENTS, FINDINGS = "treatments", "findings"
 # A date column's name in the relative date mode (exports.levels: relative_name).
 RELATIVE_NAMES = {
     "visit_date": "visit_day",
@@ -46,6 +47,12 @@ def joins(date_mode: str) -> list[Join]:
         Join(LESIONS, ("patient", "radiograph_number"), RADIOGRAPHS,
              ("patient", "radiograph_number"), "each lesion's radiograph"),
         Join(PROGRESSION, ("patient",), PATIENTS, ("patient",)),
+        Join(TREATMENTS, ("patient",), PATIENTS, ("patient",)),
+        Join(TREATMENTS, ("patient", "visit_date", "visit_type"), VISITS,
+             ("patient", "visit_date", "visit_type"),
+             "the visit that recorded the treatment; empty when none did"),
+        Join(FINDINGS, ("patient", "radiograph_number"), RADIOGRAPHS,
+             ("patient", "radiograph_number"), "each finding's radiograph"),
         Join(RADIOGRAPHS, ("patient", "acquired_on"), VISITS, ("patient", "visit_date"),
              "radiographs taken on the day of a visit; a radiograph may have no visit"),
         Join(PROGRESSION, ("patient", "body_region", "laterality", "timepoint_date"),

@@ -1,10 +1,11 @@
 """The columns of each export level, described from the models (:func:`exports.columns.from_field`).
 
-SQL aliases: ``m`` the temporary patient map (pseudonym, date offset, anchor, mapped dates),
-``p`` patient, ``c`` center, ``v`` visit, ``r`` radiograph, ``rm`` the temporary radiograph map
-(ordinal and transformed date), ``l`` lesion, ``tm`` the temporary track map (ordinal). What never
-leaves: local and registry ids, database keys, DICOM UIDs, names, notes, ``*_site``, labels,
-``other_text`` and the reason criteria do not apply (free text).
+SQL aliases: ``m`` the temporary patient map (pseudonym, date offset, anchor, mapped dates,
+the center as exported), ``p`` patient, ``v`` visit, ``r`` radiograph, ``rm`` the temporary
+radiograph map (ordinal and transformed date), ``l`` lesion, ``tm`` the temporary track map
+(ordinal); the treatments and findings levels: :mod:`exports.treatment_finding_levels`. What
+never leaves: local and registry ids, database keys, DICOM UIDs, names, notes, ``*_site``,
+labels, ``other_text`` and the reason criteria do not apply (free text).
 """
 
 from __future__ import annotations
@@ -12,6 +13,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from exports import codes
+from exports.clinical_columns import (
+    classification_columns,
+    consent_date_columns,
+    visit_measure_columns,
+)
 from exports.columns import (
     BOOLEAN,
     CATEGORY,
@@ -32,7 +38,7 @@ from exports.columns import (
 )
 from imaging.models import ABSOLUTE_MAX_DIAMETER_MM, CalcinosisLesion, LesionTrack, Radiograph
 from patients.choices import AUTOANTIBODIES
-from patients.models import CLASSIFICATION_FIELDS, Patient, Visit
+from patients.models import Patient, Visit
 from progression.engine.results import SeriesStatus
 
 PATIENT = Column(
@@ -57,8 +63,10 @@ CENTER = Column(
     "center",
     STRING,
     "center code",
-    sql="c.code",
-    description="The contributing center. On import, rows of another center are refused.",
+    sql="m.center",
+    description="The contributing center; \"other\" for the small centers of a generalized "
+    "export (the manifest's re_identification lists them). On import, rows of another center "
+    "are refused.",
 )
 
 
@@ -81,11 +89,6 @@ def patient_columns(date_mode: str) -> list[Column]:
         from_field(Patient, model_field, sql=f"p.{model_field}", label=label)
         for model_field, label in AUTOANTIBODIES.values()
     ]
-    items = [
-        from_field(Patient, name, sql=f"p.{name}")
-        for name in CLASSIFICATION_FIELDS
-        if name != "not_applicable_reason"
-    ]
     columns = [
         PATIENT,
         CENTER,
@@ -102,24 +105,7 @@ def patient_columns(date_mode: str) -> list[Column]:
             relative_name="diagnosis_day",
         ),
         *antibodies,
-        *items,
-        from_field(
-            Patient,
-            "acr_eular_2013_score",
-            sql="p.acr_eular_2013_score",
-            unit=codes.SCORE,
-            imports=False,
-            description="2013 ACR/EULAR classification score (van den Hoogen et al. 2013), "
-            "computed from the items; empty when the criteria do not apply.",
-        ),
-        Column(
-            "meets_acr_eular_2013",
-            BOOLEAN,
-            "meets the 2013 ACR/EULAR criteria",
-            sql="(p.acr_eular_2013_score >= 9)",
-            allowed="true; false; empty = criteria not applicable",
-            description="Score >= 9 classifies as SSc.",
-        ),
+        *classification_columns(),
         Column(
             "has_calcinosis",
             BOOLEAN,
@@ -132,6 +118,7 @@ def patient_columns(date_mode: str) -> list[Column]:
             description="At least one calcinosis lesion (SNOMED CT 18115005 pathologic "
             "calcification) on any radiograph.",
         ),
+        *consent_date_columns(),
     ]
     return for_mode(columns, date_mode)
 
@@ -149,19 +136,6 @@ def _duration(date_sql: str = "") -> Column:
     )
 
 
-VISIT_MEASURES = [
-    ("mrss_total", codes.SCORE),
-    ("calcinosis_pain_nrs", codes.SCORE),
-    ("calcinosis_pain_vas_mm", codes.MM),
-    ("ulceration", ""),
-    ("infection", ""),
-    ("drainage", ""),
-    ("chfs_total", codes.SCORE),
-    ("digital_ulcer_count", codes.COUNT),
-    ("raynaud_attacks_per_day", codes.PER_DAY),
-]
-
-
 def visit_columns(date_mode: str) -> list[Column]:
     columns = [
         PATIENT,
@@ -176,10 +150,7 @@ def visit_columns(date_mode: str) -> list[Column]:
         ),
         from_field(Visit, "visit_type", sql="v.visit_type"),
         _duration("v.date"),
-        *(
-            from_field(Visit, name, sql=f"v.{name}", unit=unit)
-            for name, unit in VISIT_MEASURES
-        ),
+        *visit_measure_columns(),
     ]
     return for_mode(columns, date_mode)
 

@@ -9,6 +9,7 @@ import json
 import platform
 import tomllib
 from functools import lru_cache
+from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 import django
@@ -16,6 +17,7 @@ import pyarrow
 from django.conf import settings
 from django.utils import timezone
 
+from exports.formats.labelled import FORMATS as LABELLED_FORMATS
 from exports.pseudonyms import PSEUDONYM_LENGTH, PSEUDONYM_PREFIX
 from progression.registry_rules import rules_with
 from registry.timestamps import utc_iso
@@ -47,6 +49,10 @@ def software_version() -> str:
 
 
 def manifest(spec: ExportSpec, result: ExportResult) -> dict[str, Any]:
+    """``spec`` as requested; ``result`` says what came out (a generalized export's dates may
+    have become relative: ``re_identification``, exports.disclosure)."""
+    disclosure = result.disclosure
+    date_mode = disclosure.date_mode if disclosure else spec.date_mode
     document = {
         "manifest_version": MANIFEST_VERSION,
         "created_at": utc_iso(timezone.now()),
@@ -61,6 +67,7 @@ def manifest(spec: ExportSpec, result: ExportResult) -> dict[str, Any]:
             "level": spec.level,
             "format": spec.format,
             "date_mode": spec.date_mode,
+            "generalize": spec.generalize,
             "filters": spec.filters,
             "scope": "every center" if spec.center_ids is None else "the requester's centers",
         },
@@ -69,7 +76,7 @@ def manifest(spec: ExportSpec, result: ExportResult) -> dict[str, Any]:
             "characters of HMAC-SHA256(export key, registry id)",
             "export_key": "derived from the project key" if spec.project_key
             else "random, used for this export only",
-            "dates": DATE_RULES[spec.date_mode].format(
+            "dates": DATE_RULES[date_mode].format(
                 days=settings.REGISTRY_EXPORT_DATE_SHIFT_DAYS
             ),
             "never_exported": NEVER_EXPORTED,
@@ -81,6 +88,8 @@ def manifest(spec: ExportSpec, result: ExportResult) -> dict[str, Any]:
             "manifestation (EUSTAR)",
         },
         "patients": result.patients,
+        # k-anonymity over the quasi-identifiers, and what generalizing changed (issue 17).
+        "re_identification": disclosure.as_manifest() if disclosure else None,
         # Research exports: patients left out because their consent does not allow research
         # use, and patients whose radiographs (and measurements) were left out for lack of the
         # radiographs scope. Counts only, never who (docs/governance.md).
@@ -90,6 +99,8 @@ def manifest(spec: ExportSpec, result: ExportResult) -> dict[str, Any]:
         "progression_failures": result.progression_failures,
         "files": [member.as_dict() for member in result.members],
     }
+    if spec.format in LABELLED_FORMATS:  # the library that wrote the .sav or .dta files
+        document["software"]["pyreadstat"] = metadata.version("pyreadstat")
     if result.joins is not None:  # a multi-level package (issue #16)
         document["joins"] = result.joins
     return document

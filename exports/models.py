@@ -51,6 +51,18 @@ class Format(models.TextChoices):
     STATA = "dta", "Stata (.dta, labelled)"
 
 
+# What each format is, for the API, the exports page and export_cohort.
+FORMAT_HELP = (
+    "csv: one row per record (the import reads it back); csv_wide: one row per patient and "
+    "timepoint (visits, progression_timepoints); parquet: typed columns; xlsx: a workbook with "
+    "the dictionary as a second sheet, for small cohorts; sav and dta: SPSS and Stata files with "
+    "variable labels (units included), value labels for every category, dates as dates "
+    "(the data dictionary lists the codes, and each variable's name in the file: Stata names "
+    "past 29 characters are shortened); fhir_ndjson: FHIR R4 Bulk Data, every resource type "
+    "whatever the level."
+)
+
+
 class DateMode(models.TextChoices):
     """How dates leave the registry (exports.pseudonyms)."""
 

@@ -2,8 +2,8 @@
 
 Members are written as streams (a data file never sits in memory); each member's checksum is
 computed on the bytes as they are written and listed in the manifest, which is written last.
-CSV and NDJSON are deflated at level 1 (a fast level: the compression must keep up with COPY);
-Parquet and XLSX are stored as they are (already compressed).
+CSV, NDJSON, SPSS and Stata are deflated at level 1 (a fast level: the compression must keep up
+with COPY); Parquet and XLSX are stored as they are (already compressed).
 """
 
 from __future__ import annotations

@@ -11,26 +11,37 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from accounts.access import RADIOGRAPHS, RESEARCH, consent_sql
-from exports import dictionary, joins, levels, sql
-from exports.columns import Column
-from exports.formats import wide
+from exports import dictionary, joins, levels, sql, treatment_finding_levels
+from exports.columns import Column, for_requester, with_birth_band
+from exports.disclosure import Disclosure
+from exports.formats import value_labels, wide
 from exports.formats.fhir.dictionary import fhir_dictionary_rows
 from exports.formats.fhir.ndjson import write_fhir
-from exports.formats.parquet import write_parquet, write_parquet_from_csv
+from exports.formats.labelled import FORMATS as LABELLED
+from exports.formats.labelled import frame, frame_from_csv, write_labelled
+from exports.formats.parquet import (
+    arrow_schema,
+    record_batch,
+    write_parquet,
+    write_parquet_from_csv,
+)
 from exports.formats.tabular import write_csv, write_xlsx
+from exports.imports.rows import IMPORT_LEVELS
 from exports.manifest import manifest_json
 from exports.models import Format, Level, levels_of
 from exports.package import BackgroundWriter, ExportPackage, Member
+from exports.patient_map import patient_map
 from exports.progression_rows import progression_batches
 from exports.pseudonyms import export_key
-from exports.selection import map_batches, selected_patients
+from exports.selection import selected_patients
 from exports.streaming import ExportSession
 from progression.cohort_summary import cell_suppressed
 from progression.engine.grading import REGION_ORDER
@@ -40,14 +51,25 @@ from registry.keys import configured_or_derived_key
 LEVEL_COLUMNS: dict[str, Callable[[str], list[Column]]] = {
     Level.PATIENTS: levels.patient_columns,
     Level.VISITS: levels.visit_columns,
+    Level.TREATMENTS: treatment_finding_levels.treatment_columns,
     Level.RADIOGRAPHS: levels.radiograph_columns,
+    Level.FINDINGS: treatment_finding_levels.finding_columns,
     Level.LESIONS: levels.lesion_columns,
     Level.PROGRESSION: levels.progression_columns,
 }
-# Sorting a million lesion rows would double the time of the streaming formats; their rows
+# Sorting a million lesion rows would double the time of the COPY-fed formats; their rows
 # come in storage order (the manifest says so), every other level is sorted.
-UNSORTED = {(Level.LESIONS, Format.CSV), (Level.LESIONS, Format.PARQUET)}
+UNSORTED = {
+    (Level.LESIONS, Format.CSV),
+    (Level.LESIONS, Format.PARQUET),
+    (Level.LESIONS, Format.SPSS),
+    (Level.LESIONS, Format.STATA),
+}
 _SECRET_LABEL = b"calcinosis-registry/export-key/v1"
+TOO_FEW_WRITTEN = (
+    "This export would hold {count} patients once consent and the re-identification rules are "
+    "applied, fewer than {limit} (REGISTRY_MIN_CELL_SIZE): request a larger cohort."
+)
 FETCH_ROWS = 10_000  # rows per fetch of a cursor (the Python objects of one fetch in memory)
 Progress = Callable[[int, int], None] | None
 
@@ -78,6 +100,7 @@ class ExportResult:
     progression_failures: int = 0
     left_out_for_consent: dict[str, int] | None = None
     joins: list[str] | None = None  # a multi-level package: how its files join
+    disclosure: Disclosure | None = None  # the re-identification report (and plan)
 
 
 def registry_secret() -> bytes:
@@ -88,7 +111,9 @@ def registry_secret() -> bytes:
 def data_file_name(spec: ExportSpec, level: str | None = None) -> str:
     """The data file of ``level`` (default: the spec's own level) in the spec's format."""
     level = level or spec.level
-    suffix = {Format.PARQUET: "parquet", Format.XLSX: "xlsx"}.get(spec.format, "csv")
+    suffix = {
+        Format.PARQUET: "parquet", Format.XLSX: "xlsx", Format.SPSS: "sav", Format.STATA: "dta"
+    }.get(spec.format, "csv")
     stem = f"{level}_wide" if spec.format == Format.CSV_WIDE else level
     return f"{stem}.{suffix}"
 
@@ -172,13 +197,17 @@ class _Writer:
         path = self.workdir / name
         if spec.format == Format.PARQUET:
             count = self.parquet(level, columns, path)
+        elif spec.format in LABELLED:
+            count = self.labelled(level, columns, path)
         else:
             count = write_xlsx(
                 self.rows(level, columns, text=False), columns, path, self.progress,
                 dictionary=dictionary.dictionary_rows(columns, importable=False),
                 max_rows=settings.REGISTRY_EXPORT_XLSX_MAX_ROWS,
             )
-        self.package.add_file(name, path, rows=count)
+        # Deflated: 1,000,000 lesion rows are 63 MB of .sav (bytecode) or 98 MB of .dta, 22 MB
+        # either way in the zip (Parquet and XLSX come compressed).
+        self.package.add_file(name, path, rows=count, compress=spec.format in LABELLED)
         path.unlink()
         return {name: count}
 
@@ -197,6 +226,27 @@ class _Writer:
         return write_parquet(self.rows(level, columns, text=False), columns, path,
                              self.progress, row_group=row_group)
 
+    def labelled(self, level: str, columns: list[Column], path: Path) -> int:
+        """SPSS or Stata: pyreadstat writes a whole frame, built from typed columns (from COPY
+        as for Parquet on PostgreSQL, else from cursor batches)."""
+        schema = arrow_schema(columns)
+        limit = settings.REGISTRY_EXPORT_LABELLED_MAX_ROWS
+        if self.session.dialect.postgres and level != Level.PROGRESSION:
+            query = sql.level_select(level, columns, self.session.dialect, self.spec.date_mode,
+                                     text=False, ordered=self.ordered(level))
+            # Progress is written through Django's connection: not while COPY holds it.
+            during = self.progress if self.session.dedicated else None
+            with self.session.copy_stream(query) as stream:
+                data = frame_from_csv(stream, columns, during, max_rows=limit)
+        else:
+            batches = self.rows(level, columns, text=False)
+            data = frame((record_batch(rows, columns, schema) for rows in batches), columns,
+                         self.progress, max_rows=limit)
+        count = write_labelled(data, columns, path, format=self.spec.format,
+                               title=f"Calcinosis registry export: {level}")
+        self.progress(count)
+        return count
+
     def wide_progression(self, name: str) -> tuple[dict[str, int], list[Column]]:
         series = _series(self.session)
         columns = wide.wide_columns(levels.progression_columns(self.spec.date_mode), series)
@@ -209,19 +259,26 @@ class _Writer:
 
 def _prepare(
     session: ExportSession, spec: ExportSpec, key: bytes
-) -> tuple[int, dict[str, int] | None]:
-    """Build the maps; returns the patients mapped and, for a research export, how many
-    patients consent left out and of how many the radiographs (counts only)."""
+) -> tuple[int, dict[str, int] | None, Disclosure]:
+    """Build the maps; returns the patients mapped, for a research export how many patients
+    consent left out and of how many the radiographs (counts only), and the re-identification
+    report and plan (its date mode is the one the maps were built with)."""
     everyone = selected_patients(filters=spec.filters, center_ids=spec.center_ids)
     patients = (
         selected_patients(filters=spec.filters, center_ids=spec.center_ids, research=True)
         if spec.research
         else everyone
     )
-    session.execute(sql.create_patient_map(session.dialect, spec.date_mode))
-    count = session.load_patient_map(
-        map_batches(patients, key=key, date_mode=spec.date_mode)
+    built = patient_map(patients, key=key, date_mode=spec.date_mode, generalize=spec.generalize,
+                        calendar_dates=spec.format == Format.FHIR)
+    disclosure = built.disclosure
+    session.execute(
+        sql.create_patient_map(session.dialect, disclosure.date_mode, banded=disclosure.banded)
     )
+    count = session.load_patient_map(built.batches())
+    limit = settings.REGISTRY_MIN_CELL_SIZE
+    if spec.research and count < limit:  # checked at the request, but consent and suppression
+        raise ValidationError(TOO_FEW_WRITTEN.format(count=count, limit=limit))  # act later
     left_out = None
     if spec.research:
         if settings.REGISTRY_CONSENT_REQUIRED_FOR_RESEARCH:
@@ -231,32 +288,36 @@ def _prepare(
         left_out = {
             name: cell_suppressed(value, settings.REGISTRY_MIN_CELL_SIZE)
             for name, value in (
-                ("patients", everyone.count() - count),
+                ("patients", everyone.count() - built.selected),
                 ("radiographs_of_patients", int(session.scalar(sql.WITHHELD_COUNT))),
             )
         }
-    for statement in sql.create_radiograph_map(session.dialect, spec.date_mode):
+    for statement in sql.create_radiograph_map(session.dialect, disclosure.date_mode):
         session.execute(statement)
     for statement in sql.create_track_map():
         session.execute(statement)
-    return count, left_out
+    return count, left_out, disclosure
 
 
-def _level_columns(spec: ExportSpec, level: str) -> tuple[str, list[Column]]:
-    """The query of ``level`` (the wide visits have their own) and its columns."""
+def _level_columns(spec: ExportSpec, level: str, *, banded: bool) -> tuple[str, list[Column]]:
+    """The query of ``level`` (the wide visits have their own) and its columns (``banded``: the
+    birth as its 5-year band)."""
     if spec.format == Format.CSV_WIDE and level == Level.VISITS:
-        return "visits_wide", levels.visit_wide_columns(spec.date_mode)
-    return level, LEVEL_COLUMNS[level](spec.date_mode)
+        query, columns = "visits_wide", levels.visit_wide_columns(spec.date_mode)
+    else:
+        query, columns = level, LEVEL_COLUMNS[level](spec.date_mode)
+    columns = for_requester(columns, research=spec.research)
+    return query, with_birth_band(columns) if banded else columns
 
 
 def _tabular_levels(
-    writer: _Writer, spec: ExportSpec
+    writer: _Writer, spec: ExportSpec, *, banded: bool
 ) -> tuple[dict[str, int], list[dict[str, str]], tuple[str, ...]]:
     """Every level the spec asks for, each as its own file over the same maps; the row counts,
     the dictionary rows and the dictionary's header (a package's names each row's file and
     what it joins)."""
     session = writer.session
-    plan = [(level, *_level_columns(spec, level)) for level in levels_of(spec.level)]
+    plan = [(level, *_level_columns(spec, level, banded=banded)) for level in levels_of(spec.level)]
     writer.total = sum(
         sql.count_value(session.scalar(sql.level_count(query, session.dialect)))
         for _level, query, _columns in plan
@@ -269,10 +330,12 @@ def _tabular_levels(
         name = files[level]
         counts |= writer.tabular(name, columns, query)
         writer.base += counts[name]
-        importable = spec.format == Format.CSV and level != Level.PROGRESSION
+        importable = spec.format == Format.CSV and level in IMPORT_LEVELS
         rows = dictionary.dictionary_rows(
             columns, import_only=[levels.LOCAL_ID] if importable else [], importable=importable
         )
+        if spec.format in LABELLED:  # each variable's name in the file, and its codes
+            rows = value_labels.described(rows, columns, spec.format)
         if spec.level == Level.ALL:
             rows = [
                 {"file": name, **row,
@@ -281,6 +344,8 @@ def _tabular_levels(
             ]
         described += rows
     header = dictionary.PACKAGE_HEADER if spec.level == Level.ALL else dictionary.HEADER
+    if spec.format in LABELLED:
+        header = (*header, *value_labels.DICTIONARY_COLUMNS)
     return counts, described, header
 
 
@@ -292,19 +357,21 @@ def export_to_zip(spec: ExportSpec, path: Path, *, on_progress: Progress = None)
         ExportSession() as session,
         ExportPackage(Path(path)) as package,
     ):
-        patients, left_out = _prepare(session, spec, key)
+        patients, left_out, disclosure = _prepare(session, spec, key)
+        # Generalizing may have made the dates relative: the files follow the maps.
+        requested, spec = spec, replace(spec, date_mode=disclosure.date_mode)
         writer = _Writer(spec, session, package, Path(workdir), on_progress)
         header = dictionary.HEADER
         if spec.format == Format.FHIR:  # every resource type, whatever the level
             counts = write_fhir(session, package, workdir=Path(workdir),
-                                date_mode=spec.date_mode, key=key,
+                                date_mode=spec.date_mode, key=key, banded=disclosure.banded,
                                 progression_rows=writer.progression, on_rows=writer.progress)
             rows = fhir_dictionary_rows()
         elif spec.format == Format.CSV_WIDE and spec.level == Level.PROGRESSION:
             counts, columns = writer.wide_progression(data_file_name(spec))
             rows = dictionary.dictionary_rows(columns, importable=False)
         else:
-            counts, rows, header = _tabular_levels(writer, spec)
+            counts, rows, header = _tabular_levels(writer, spec, banded=disclosure.banded)
         package.add_bytes(
             "data_dictionary.csv", dictionary.dictionary_csv(rows, header), rows=len(rows)
         )
@@ -322,6 +389,7 @@ def export_to_zip(spec: ExportSpec, path: Path, *, on_progress: Progress = None)
                 if spec.level == Level.ALL and spec.format != Format.FHIR
                 else None
             ),
+            disclosure=disclosure,
         )
-        package.add_bytes("manifest.json", manifest_json(spec, result).encode())
+        package.add_bytes("manifest.json", manifest_json(requested, result).encode())
     return result

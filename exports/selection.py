@@ -9,12 +9,11 @@ year, not a date).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.datastructures import MultiValueDict
@@ -29,15 +28,14 @@ from exports.pseudonyms import (
     transform_birth,
     transform_date,
 )
-from imaging.models import CalcinosisLesion, Radiograph
+from imaging.models import CalcinosisLesion, Radiograph, RadiographicFinding
 from patients.filtersets import PatientFilterSet
-from patients.models import Patient, Visit
+from patients.models import CalcinosisTreatment, Patient, Visit
 from patients.partial_dates import DAY, PartialDate
 
 IDENTIFYING_FILTERS = ("local_id", "registry_id")
 UNKNOWN_FILTER = "Unknown filter; allowed: {allowed}."
 IDENTIFYING_FILTER = "An export selects a cohort, not a person: this filter is not allowed."
-MAP_BATCH = 2000
 
 
 def _range_suffixes(name: str, flt) -> set[str]:
@@ -108,6 +106,10 @@ def row_estimate(patients: QuerySet[Patient], level: str) -> int:
         return patients.count()
     if level == "visits":
         return Visit.objects.filter(patient__in=patients).count()
+    if level == "treatments":
+        return CalcinosisTreatment.objects.filter(patient__in=patients).count()
+    if level == "findings":
+        return RadiographicFinding.objects.filter(radiograph__patient__in=patients).count()
     radiographs = Radiograph.objects.filter(patient__in=patients)
     if level == "radiographs":
         return radiographs.count()
@@ -129,7 +131,7 @@ class MapRow:
     patient_id: int
     pseudonym: str
     dates: PatientDates
-    birth: date | int | None
+    birth: date | int | str | None  # str: a 5-year band (exports.disclosure)
     raynaud_onset: date | int | None
     first_onset: date | int | None
 
@@ -170,22 +172,3 @@ def map_row(values: tuple, *, key: bytes, date_mode: str, max_shift_days: int) -
         transform_date(midpoint(raynaud, raynaud_precision), dates),
         transform_date(anchor, dates),
     )
-
-
-def map_batches(
-    patients: QuerySet[Patient], *, key: bytes, date_mode: str
-) -> Iterator[list[tuple]]:
-    """The map rows of ``patients`` in batches, read by primary key ranges (keyset pages: the
-    connection is free between batches, and a cohort of any size fits in bounded memory)."""
-    max_days = settings.REGISTRY_EXPORT_DATE_SHIFT_DAYS
-    ordered = patients.order_by("pk")
-    last = 0
-    while True:
-        page = list(ordered.filter(pk__gt=last).values_list(*PATIENT_VALUES)[:MAP_BATCH])
-        if not page:
-            return
-        last = page[-1][0]
-        yield [
-            map_row(values, key=key, date_mode=date_mode, max_shift_days=max_days).as_tuple()
-            for values in page
-        ]

@@ -26,9 +26,11 @@ from accounts.access import CENTER_REQUIRED as ONE_OF_SEVERAL
 from accounts.access import Action, access_of, only_center, restrict
 from accounts.models import Center
 from erasure.models import ErasureTombstone
+from exports.formats.labelled import LABELLED_TOO_LARGE, LabelledTooLarge
 from exports.formats.tabular import XLSX_TOO_LARGE, XlsxTooLarge
 from exports.formats.wide import WIDE_LEVELS, WIDE_NOT_AVAILABLE
 from exports.imports.cohort import ImportReport, import_cohort
+from exports.imports.rows import NOT_IMPORTED, export_only_level, header_of
 from exports.jobs import IllegalJobMove, Status, job_move, job_progress
 from exports.models import DateMode, ExportJob, Format, Level, levels_of
 from exports.package import file_sha256
@@ -55,6 +57,11 @@ RESEARCH_DATES_AS_RECORDED = (
 PACKAGE_NOT_WIDE = (
     "Every level in one package is written long (one row per record, the files joining on "
     "the patient pseudonym): choose CSV long, Parquet, XLSX or FHIR."
+)
+RESEARCH_GENERALIZED = (
+    "Researchers' exports are generalized until every patient shares their quasi-identifiers "
+    "with at least K - 1 others (REGISTRY_EXPORT_RESEARCH_GENERALIZE): leave generalize out or "
+    "set it to true."
 )
 FHIR_NEEDS_DATES = "FHIR resources need calendar dates: choose the keep or shift date mode."
 NOT_YOUR_CENTER = "You can import only into a center where you are a clinician or center admin."
@@ -112,12 +119,17 @@ def export_check(spec: ExportSpec, *, research: bool = False) -> None:
     limit = settings.REGISTRY_MIN_CELL_SIZE
     if research and patients.count() < limit:
         raise ValidationError({"filters": [TOO_FEW_PATIENTS.format(limit=limit)]})
-    if spec.format == Format.XLSX:
-        limit = settings.REGISTRY_EXPORT_XLSX_MAX_ROWS
-        # One workbook per level: the largest must fit.
+    row_limits = {
+        Format.XLSX: (settings.REGISTRY_EXPORT_XLSX_MAX_ROWS, XLSX_TOO_LARGE),
+        Format.SPSS: (settings.REGISTRY_EXPORT_LABELLED_MAX_ROWS, LABELLED_TOO_LARGE),
+        Format.STATA: (settings.REGISTRY_EXPORT_LABELLED_MAX_ROWS, LABELLED_TOO_LARGE),
+    }
+    if spec.format in row_limits:
+        limit, message = row_limits[spec.format]
+        # One file per level: the largest must fit.
         rows = max(row_estimate(patients, level) for level in levels_of(spec.level))
         if rows > limit:
-            raise ValidationError({"format": [XLSX_TOO_LARGE.format(rows=rows, limit=limit)]})
+            raise ValidationError({"format": [message.format(rows=rows, limit=limit)]})
 
 
 def _enqueue(job_id: int) -> None:
@@ -135,10 +147,21 @@ def export_request(
     filters: dict[str, Any] | None = None,
     project_key: str = "",
     rules: dict[str, Any] | None = None,
+    generalize: bool | None = None,
 ) -> ExportJob:
-    """Check and record an export request, queued after commit (in-process without a broker)."""
+    """Check and record an export request, queued after commit (in-process without a broker).
+    ``generalize`` None: no, except for researchers while REGISTRY_EXPORT_RESEARCH_GENERALIZE
+    is on, who cannot turn it off (exports.disclosure: a researcher's generalized export may
+    leave with relative dates, its birth then a band, though a researcher cannot ask for
+    them)."""
+    research = access_of(user).research
     if date_mode is None:  # researchers: dates as the API shows them; others: shifted
-        date_mode = DateMode.KEEP if access_of(user).research else DateMode.SHIFT
+        date_mode = DateMode.KEEP if research else DateMode.SHIFT
+    required = research and settings.REGISTRY_EXPORT_RESEARCH_GENERALIZE
+    if required and generalize is False:  # the recipient may not lift the protection
+        raise ValidationError({"generalize": [RESEARCH_GENERALIZED]})
+    if generalize is None:
+        generalize = required
     spec = ExportSpec(
         level=level,
         format=format,
@@ -147,7 +170,8 @@ def export_request(
         center_ids=export_scope(user),
         project_key=project_key,
         rules=dict(rules or {}),
-        research=access_of(user).research,
+        research=research,
+        generalize=generalize,
     )
     export_check(spec, research=spec.research)
     job = ExportJob.objects.create(
@@ -160,6 +184,7 @@ def export_request(
         project_key=project_key,
         research=spec.research,
         rules=rules_with(spec.rules).as_dict(),
+        generalize=generalize,
     )
     transaction.on_commit(lambda: _enqueue(job.pk), robust=True)
     return job
@@ -175,6 +200,7 @@ def spec_of(job: ExportJob) -> ExportSpec:
         project_key=job.project_key,
         rules=job.rules,
         research=job.research,
+        generalize=job.generalize,
     )
 
 
@@ -222,7 +248,7 @@ def export_run(*, job_id: int) -> None:
             with contextlib.suppress(IllegalJobMove, *TRANSIENT):
                 job_move(job_id, Status.PENDING)
             raise
-        except (ValidationError, XlsxTooLarge, PermissionDenied) as error:
+        except (ValidationError, XlsxTooLarge, LabelledTooLarge, PermissionDenied) as error:
             export_fail(job_id=job_id, error=_message(error))
             return
         except Exception as error:
@@ -344,6 +370,11 @@ def import_center(*, user, code: str | None) -> Center:
 
 
 def import_run(*, data: bytes, center: Center, commit: bool) -> ImportReport:
+    """The import's report; ValidationError naming ``file`` when it is an exported level the
+    import does not read (treatments, findings): refused whole, not row by row."""
+    level = export_only_level(header_of(data))
+    if level:
+        raise ValidationError({"file": [NOT_IMPORTED.format(level=level)]})
     return import_cohort(
         data=data, center=center, commit=commit, max_rows=settings.REGISTRY_IMPORT_MAX_ROWS
     )

@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from exports.clinical_columns import CONSENT_DATES, consent_dates_source
 from exports.columns import (
     BOOLEAN,
     DATE_VALUE,
+    JSON_INTEGER,
     MAPPED,
     NUMBER,
     STRING,
@@ -37,6 +39,7 @@ PATIENT_MAP_COLUMNS = (
     "birth",
     "raynaud_onset",
     "first_onset",
+    "center",
 )
 
 DAYS_PER_YEAR = 365.25  # patients.duration.DAYS_PER_YEAR
@@ -69,6 +72,13 @@ class Dialect:
             return f"CAST(round({days} / {DAYS_PER_YEAR}, {YEARS_DECIMALS}) AS double precision)"
         return f"round({days} / {DAYS_PER_YEAR}, {YEARS_DECIMALS})"
 
+    def json_integer(self, expression: str, key: str) -> str:
+        """The integer under ``key`` of the JSON object ``expression`` (jsonb here, JSON text on
+        SQLite); NULL when the object or the key is absent."""
+        if self.postgres:
+            return f"CAST({expression} ->> '{key}' AS integer)"
+        return f"CAST(json_extract({expression}, '$.{key}') AS INTEGER)"
+
     def as_float(self, expression: str) -> str:
         kind = "double precision" if self.postgres else "REAL"
         return f"CAST({expression} AS {kind})"
@@ -99,6 +109,8 @@ def render(column: Column, dialect: Dialect, date_mode: str, *, text: bool) -> s
         expression = dialect.transform_date(expression, date_mode)
     elif column.how == YEARS_SINCE_ANCHOR:
         expression = dialect.years_since_anchor(expression)
+    elif column.how == JSON_INTEGER:
+        expression = dialect.json_integer(expression, column.json_key)
     elif column.kind == NUMBER:
         expression = dialect.as_float(expression)
     if text and column.kind == BOOLEAN:
@@ -117,13 +129,16 @@ def select(columns: list[Column], source: str, order: str, dialect: Dialect, dat
     return f"SELECT {listed}\nFROM {source}{ordering}"
 
 
-def create_patient_map(dialect: Dialect, date_mode: str) -> str:
-    dates, birth = dialect.date_type(date_mode), dialect.birth_type(date_mode)
+def create_patient_map(dialect: Dialect, date_mode: str, *, banded: bool = False) -> str:
+    """``banded``: the birth is a 5-year band (text, exports.disclosure); ``center`` is the
+    center's code as the export writes it ("(other)" for a small center once generalized)."""
+    dates = dialect.date_type(date_mode)
+    birth = "varchar(9)" if banded else dialect.birth_type(date_mode)
     return (
         f"CREATE TEMPORARY TABLE {PATIENT_MAP} (patient_id bigint PRIMARY KEY, "
         f"pseudonym varchar(32) NOT NULL, offset_days integer NOT NULL, anchor date, "
         f"birth {birth}, raynaud_onset {dates}, first_onset {dates}, "
-        f"imaging boolean NOT NULL DEFAULT TRUE)"
+        f"center varchar(20) NOT NULL, imaging boolean NOT NULL DEFAULT TRUE)"
     )
 
 
@@ -169,7 +184,8 @@ def create_track_map() -> list[str]:
 SOURCES = {
     "patients": (
         f"{PATIENT_MAP} m JOIN patients_patient p ON p.id = m.patient_id "
-        "JOIN accounts_center c ON c.id = p.center_id",
+        f"LEFT JOIN {consent_dates_source(PATIENT_MAP)} {CONSENT_DATES} "
+        f"ON {CONSENT_DATES}.patient_id = m.patient_id",
         "{pseudonym}",
     ),
     "visits": (
@@ -181,6 +197,11 @@ SOURCES = {
         "JOIN patients_patient p ON p.id = v.patient_id",
         "{pseudonym}, v.date, v.visit_type",
     ),
+    "treatments": (
+        f"patients_calcinosistreatment t JOIN {PATIENT_MAP} m ON m.patient_id = t.patient_id "
+        "LEFT JOIN patients_visit v ON v.id = t.visit_id",
+        "{pseudonym}, t.started_on, t.id",
+    ),
     "radiographs": (
         f"{RADIOGRAPH_MAP} rm JOIN imaging_radiograph r ON r.id = rm.radiograph_id "
         f"JOIN {PATIENT_MAP} m ON m.patient_id = rm.patient_id",
@@ -191,13 +212,22 @@ SOURCES = {
         f"l.radiograph_id LEFT JOIN {TRACK_MAP} tm ON tm.track_id = l.track_id",
         "{radiograph_pseudonym}, rm.n, l.id",
     ),
+    # Through the radiograph map: no findings of a patient whose imaging is withheld.
+    "findings": (
+        f"imaging_radiographicfinding f JOIN {RADIOGRAPH_MAP} rm "
+        "ON rm.radiograph_id = f.radiograph_id",
+        "{radiograph_pseudonym}, rm.n, f.id",
+    ),
 }
 COUNT_SOURCES = {
     "patients": PATIENT_MAP,
     "visits": f"patients_visit v JOIN {PATIENT_MAP} m ON m.patient_id = v.patient_id",
+    "treatments": f"patients_calcinosistreatment t JOIN {PATIENT_MAP} m "
+    "ON m.patient_id = t.patient_id",
     "radiographs": RADIOGRAPH_MAP,
     "lesions": f"imaging_calcinosislesion l JOIN {RADIOGRAPH_MAP} rm "
     "ON rm.radiograph_id = l.radiograph_id",
+    "findings": SOURCES["findings"][0],
 }
 COUNT_SOURCES["visits_wide"] = COUNT_SOURCES["visits"]
 

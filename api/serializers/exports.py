@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.serializers.base import StrictSerializer
-from exports.models import SINGLE_LEVELS, DateMode, ExportJob, Format, Level
+from exports.models import FORMAT_HELP, SINGLE_LEVELS, DateMode, ExportJob, Format, Level
 from exports.selection import allowed_filters
 
 FILTERS_HELP = (
@@ -25,7 +25,7 @@ class ExportRequestSerializer(StrictSerializer):
         "manifest's joins say how the files join). csv_wide takes visits or "
         "progression_timepoints only.",
     )
-    format = serializers.ChoiceField(choices=Format.choices)
+    format = serializers.ChoiceField(choices=Format.choices, help_text=FORMAT_HELP)
     date_mode = serializers.ChoiceField(
         choices=DateMode.choices,
         required=False,
@@ -47,6 +47,16 @@ class ExportRequestSerializer(StrictSerializer):
         default=dict,
         help_text="Progression rule overrides (absolute_floor_mm, progression_fraction, "
         "regression_fraction) for the progression_timepoints level and FHIR.",
+    )
+    generalize = serializers.BooleanField(
+        required=False,
+        help_text="Generalize the quasi-identifiers (sex, birth, center, subtype, onset and "
+        "first visit years) until every patient shares them with at least "
+        "REGISTRY_EXPORT_K_ANONYMITY - 1 others: birth years as 5-year bands, small centers "
+        "as \"(other)\", dates as relative days (not FHIR), then leave out the patients still "
+        "below. Default false; researchers' exports are always generalized while "
+        "REGISTRY_EXPORT_RESEARCH_GENERALIZE is on (false is then refused). Every manifest "
+        "reports the k-anonymity (re_identification).",
     )
 
     def get_fields(self):
@@ -73,6 +83,7 @@ class ExportJobSerializer(serializers.ModelSerializer):
             "date_mode",
             "filters",
             "rules",
+            "generalize",
             "project_key_used",
             "row_counts",
             "size_bytes",
@@ -120,6 +131,7 @@ class DictionaryEntrySerializer(serializers.Serializer):
     code_system = serializers.CharField()
     description = serializers.CharField()
     imported = serializers.CharField(source="import")
+    quasi_identifier = serializers.CharField(help_text="yes: the k-anonymity counts it.")
 
 
 class ImportRequestSerializer(StrictSerializer):

@@ -42,7 +42,9 @@ from api.serializers.exports import (
 from api.views.base import IDEMPOTENCY_KEY
 from api.views.dicom import JsonErrorsOnly
 from exports import services
+from exports.columns import for_requester
 from exports.dictionary import dictionary_rows
+from exports.imports.rows import IMPORT_LEVELS
 from exports.levels import LOCAL_ID
 from exports.models import ExportJob
 from exports.runner import LEVEL_COLUMNS
@@ -156,8 +158,15 @@ class ExportJobViewSet(
     def dictionary(self, request, *args, **kwargs):
         query = DictionaryQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        columns = LEVEL_COLUMNS[query.validated_data["level"]](query.validated_data["date_mode"])
-        rows = dictionary_rows(columns, import_only=[LOCAL_ID])
+        level = query.validated_data["level"]
+        columns = for_requester(
+            LEVEL_COLUMNS[level](query.validated_data["date_mode"]),
+            research=access_of(request.user).research,
+        )
+        importable = level in IMPORT_LEVELS  # treatments, findings, progression: export only
+        rows = dictionary_rows(
+            columns, import_only=[LOCAL_ID] if importable else [], importable=importable
+        )
         return Response(DictionaryEntrySerializer(rows, many=True).data)
 
 

@@ -9,7 +9,7 @@ memory); on SQLite they come from a cursor in batches of tuples. Either way only
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import IO
@@ -102,12 +102,17 @@ def write_parquet(
     schema = arrow_schema(columns)
     sink = RowGroupWriter(path, schema, row_group, on_rows)
     for batch in batches:
-        arrays = [
-            pa.array(_typed(values, column.kind), type=ARROW_TYPES[column.kind])
-            for column, values in zip(columns, zip(*batch, strict=True), strict=True)
-        ]
-        sink.add(pa.RecordBatch.from_arrays(arrays, schema=schema))
+        sink.add(record_batch(batch, columns, schema))
     return sink.close()
+
+
+def record_batch(rows: list[tuple], columns: list[Column], schema: pa.Schema) -> pa.RecordBatch:
+    """One batch of row tuples as typed columns (``schema``: :func:`arrow_schema`)."""
+    arrays = [
+        pa.array(_typed(values, column.kind), type=ARROW_TYPES[column.kind])
+        for column, values in zip(columns, zip(*rows, strict=True), strict=True)
+    ]
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
 def write_parquet_from_csv(
@@ -121,19 +126,27 @@ def write_parquet_from_csv(
     """Parquet from PostgreSQL's CSV (no header): NULL is an unquoted empty field, an empty
     string a quoted one, booleans ``t``/``f``, dates ISO 8601."""
     schema = arrow_schema(columns)
-    try:
-        reader = _open_csv(stream, schema)
-    except pa.ArrowInvalid as error:
-        if "Empty CSV" not in str(error):
-            raise
-        reader = ()  # no row selected: pyarrow refuses an empty CSV stream
     sink = RowGroupWriter(path, schema, row_group, on_rows)
-    for batch in reader:
+    for batch in csv_batches(stream, schema):
         sink.add(batch)
     return sink.close()
 
 
-def _open_csv(stream: IO[bytes], schema: pa.Schema):
+def csv_batches(
+    stream: IO[bytes], schema: pa.Schema, memory_pool: pa.MemoryPool | None = None
+) -> Iterator[pa.RecordBatch]:
+    """PostgreSQL's CSV (no header) as record batches typed by ``schema``, one read block at a
+    time."""
+    try:
+        reader = _open_csv(stream, schema, memory_pool)
+    except pa.ArrowInvalid as error:
+        if "Empty CSV" not in str(error):
+            raise
+        return  # no row selected: pyarrow refuses an empty CSV stream
+    yield from reader
+
+
+def _open_csv(stream: IO[bytes], schema: pa.Schema, memory_pool: pa.MemoryPool | None = None):
     return pacsv.open_csv(
         stream,
         read_options=pacsv.ReadOptions(
@@ -147,4 +160,5 @@ def _open_csv(stream: IO[bytes], schema: pa.Schema):
             strings_can_be_null=True,
             quoted_strings_can_be_null=False,
         ),
+        memory_pool=memory_pool,
     )

@@ -17,9 +17,11 @@ from datetime import date
 from typing import Any
 
 from exports import levels
+from exports.clinical_columns import mrss_site_columns
 from exports.columns import BOOLEAN, CATEGORY, DATE, INTEGER, NUMBER, Column
 from exports.formats.spreadsheet_safety import restore
 from exports.pseudonyms import KEEP, RELATIVE, SHIFT
+from patients.mrss import MRSS_SITE_MAX
 from patients.partial_dates import MONTH, YEAR
 
 IMPORT_LEVELS = ("lesions", "radiographs", "visits", "patients")
@@ -29,6 +31,8 @@ LEVEL_MARKERS = {  # a column only that level has, checked in IMPORT_LEVELS orde
     "visits": "visit_type",
     "patients": "ssc_subtype",
 }
+# Levels the export writes and the import does not read (their dictionary says import "no").
+EXPORT_ONLY_MARKERS = {"treatments": "treatment", "findings": "finding"}
 LESION_NUMBER = Column(
     "lesion_number",
     INTEGER,
@@ -42,6 +46,10 @@ LESION_NUMBER = Column(
 UNKNOWN_LEVEL = (
     "The header matches no import level: a patients, visits, radiographs or lesions file of the "
     "long CSV export (see its data dictionary)."
+)
+NOT_IMPORTED = (
+    "This is a {level} file of the export: the import reads patients, visits, radiographs and "
+    "lesions files only. Record {level} in the clinic or through the API."
 )
 RELATIVE_DATES = (
     "This file has relative dates (days since onset, column {column}); only files with calendar "
@@ -57,7 +65,11 @@ NOT_A_NUMBER = "Not a number."
 NOT_A_BOOLEAN = "Write true or false."
 NOT_A_DATE = "Not a date (YYYY-MM-DD)."
 TOO_MANY_ROWS = "The file has more than {limit:,} rows; split it."
+MRSS_COLUMN_MISSING = "The mRSS site columns come all {count} together; this one is missing."
+MRSS_SITE_EMPTY = "Give all {count} mRSS site scores or none; this one is empty."
+MRSS_SITE_RANGE = "An mRSS site score is a whole number from 0 to {high}."
 NOT_UTF8 = "The file is not UTF-8 text."
+MALFORMED = "The file is not readable CSV ({error})."
 
 REQUIRED_COLUMNS = {
     "patients": ("sex", "ssc_subtype"),
@@ -68,6 +80,8 @@ REQUIRED_COLUMNS = {
         "laterality", "longest_diameter_mm",
     ),
 }
+# The visits file's mRSS site columns and each one's key in ``Visit.mrss_sites``.
+MRSS_SITE_COLUMNS = {column.name: column.json_key for column in mrss_site_columns()}
 COLUMNS = {
     "patients": levels.patient_columns,
     "visits": levels.visit_columns,
@@ -123,6 +137,23 @@ def detect_level(header: Iterable[str]) -> str | None:
     return next((level for level in IMPORT_LEVELS if LEVEL_MARKERS[level] in names), None)
 
 
+def header_of(data: bytes) -> list[str]:
+    """The column names of a file's first line (undecodable bytes replaced)."""
+    first = data.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
+    try:
+        return [name.strip() for name in next(csv.reader([first]), [])]
+    except csv.Error:  # parse_file reports it
+        return []
+
+
+def export_only_level(header: Iterable[str]) -> str | None:
+    """The level of an exported file the import does not read (treatments, findings), by a
+    column only that level has (a treatments file also has a visit_type); None otherwise."""
+    names = set(header)
+    return next((level for level, marker in EXPORT_ONLY_MARKERS.items() if marker in names),
+                None)
+
+
 def parse_value(text: str, column: Column) -> Any:
     """The typed value of a cell (None when empty); ValueError with the reason."""
     text = restore(text.strip())
@@ -171,6 +202,32 @@ def _header_errors(level: str, header: list[str], known: dict[str, Column]) -> l
             errors.append(RowError(1, name, MISSING_COLUMN.format(level=level)))
     if "local_id" not in header and "patient" not in header:
         errors.append(RowError(1, "local_id", NO_PATIENT_KEY))
+    if level == "visits" and any(name in header for name in MRSS_SITE_COLUMNS):
+        message = MRSS_COLUMN_MISSING.format(count=len(MRSS_SITE_COLUMNS))
+        errors += [RowError(1, name, message) for name in MRSS_SITE_COLUMNS if name not in header]
+    return errors
+
+
+def fold_mrss_sites(number: int, values: dict[str, Any], unreadable: set[str]) -> list[RowError]:
+    """Replace a visit row's 17 site columns (a short row's missing cells are empty) by
+    ``mrss_sites`` ({site: score}; None when every one is empty): all or none, each 0-3. The
+    errors name the site's column; a row with an unreadable site already has its error."""
+    sites = MRSS_SITE_COLUMNS
+    given = {name: values.pop(name, None) for name in sites}
+    if unreadable & given.keys():
+        return []
+    high = MRSS_SITE_MAX
+    errors = [
+        RowError(number, name, MRSS_SITE_RANGE.format(high=high))
+        for name, score in given.items()
+        if score is not None and not 0 <= score <= high
+    ]
+    if all(score is None for score in given.values()):
+        values["mrss_sites"] = None
+        return errors
+    empty = MRSS_SITE_EMPTY.format(count=len(sites))
+    errors += [RowError(number, name, empty, "required") for name, s in given.items() if s is None]
+    values["mrss_sites"] = {sites[name]: score for name, score in given.items()}
     return errors
 
 
@@ -183,20 +240,29 @@ def parse_file(data: bytes, *, max_rows: int) -> ParsedFile:
         parsed.errors.append(RowError(None, None, NOT_UTF8))
         return parsed
     reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        _read(reader, parsed, max_rows=max_rows)
+    except csv.Error as error:  # e.g. a field over the csv module's limit (128 KB)
+        parsed.errors.append(RowError(reader.line_num or 1, None, MALFORMED.format(error=error)))
+    return parsed
+
+
+def _read(reader, parsed: ParsedFile, *, max_rows: int) -> None:
     header = [name.strip() for name in next(reader, [])]
     relative = next((n for n in header if n in relative_names()), None)
     if relative:
         parsed.errors.append(RowError(1, relative, RELATIVE_DATES.format(column=relative)))
-        return parsed
+        return
     level = detect_level(header)
     if level is None:
         parsed.errors.append(RowError(1, None, UNKNOWN_LEVEL))
-        return parsed
+        return
     known = import_columns(level)
     parsed.level, parsed.columns = level, header
     parsed.errors += _header_errors(level, header, known)
     if parsed.errors:
-        return parsed
+        return
+    sites_given = any(name in header for name in MRSS_SITE_COLUMNS)  # then all 17 are
     for number, cells in enumerate(reader, start=2):
         if number - 1 > max_rows:
             parsed.errors.append(RowError(number, None, TOO_MANY_ROWS.format(limit=max_rows)))
@@ -204,18 +270,21 @@ def parse_file(data: bytes, *, max_rows: int) -> ParsedFile:
         if not any(cell.strip() for cell in cells):
             continue
         values: dict[str, Any] = {}
+        unreadable: set[str] = set()
         for name, cell in zip(header, cells, strict=False):
             try:
                 values[name] = parse_value(cell, known[name])
             except ValueError as error:
                 parsed.errors.append(RowError(number, name, str(error)))
+                unreadable.add(name)
+        if level == "visits" and sites_given:
+            parsed.errors += fold_mrss_sites(number, values, unreadable)
         for name in REQUIRED_COLUMNS[level]:
             if values.get(name) is None and not any(
                 e.row == number and e.column == name for e in parsed.errors
             ):
                 parsed.errors.append(RowError(number, name, REQUIRED, "required"))
         parsed.rows.append((number, values))
-    return parsed
 
 
 def period_start(midpoint: date | None, precision: str | None) -> date | None:

@@ -39,6 +39,7 @@ PATIENT_FIELDS = (
 )
 VISIT_FIELDS = (
     "mrss_total",
+    "mrss_sites",  # the 17 site columns, folded by exports.imports.rows.fold_mrss_sites
     "calcinosis_pain_nrs",
     "calcinosis_pain_vas_mm",
     "ulceration",

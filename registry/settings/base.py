@@ -506,6 +506,11 @@ REGISTRY_MIN_CELL_SIZE = env.int("REGISTRY_MIN_CELL_SIZE", default=5)
 REGISTRY_EXPORT_EXPIRY_HOURS = env.int("REGISTRY_EXPORT_EXPIRY_HOURS", default=72)
 # XLSX is for small cohorts: larger exports are refused (Excel's own limit is 1,048,576 rows).
 REGISTRY_EXPORT_XLSX_MAX_ROWS = env.int("REGISTRY_EXPORT_XLSX_MAX_ROWS", default=100_000)
+# SPSS and Stata files are built in memory (pyreadstat writes whole frames): larger exports are
+# refused. 1,000,000 lesion rows peaked at 270 MB, 2,000,000 at 340 MB (benchmarks/README.md).
+REGISTRY_EXPORT_LABELLED_MAX_ROWS = env.int(
+    "REGISTRY_EXPORT_LABELLED_MAX_ROWS", default=2_000_000
+)
 # "shift" date mode: each patient's dates move by a random whole number of days in +/- this.
 REGISTRY_EXPORT_DATE_SHIFT_DAYS = env.int("REGISTRY_EXPORT_DATE_SHIFT_DAYS", default=365)
 # Rows per Parquet row group: one row group is in memory at a time.
@@ -516,9 +521,9 @@ REGISTRY_EXPORT_PROGRESS_ROWS = env.int("REGISTRY_EXPORT_PROGRESS_ROWS", default
 # over the quasi-identifiers; groups smaller than this K are counted, and a generalized export
 # coarsens, then suppresses, until every group holds at least K patients.
 REGISTRY_EXPORT_K_ANONYMITY = env.int("REGISTRY_EXPORT_K_ANONYMITY", default=5)
-# Researchers' exports are generalized unless the request says otherwise.
+# Researchers' exports are always generalized (they cannot turn it off); False: they choose.
 REGISTRY_EXPORT_RESEARCH_GENERALIZE = env.bool("REGISTRY_EXPORT_RESEARCH_GENERALIZE", default=True)
-# Generalizing: centers with fewer patients than this in the export become "other".
+# Generalizing: centers with fewer patients than this in the export become "(other)".
 REGISTRY_EXPORT_SMALL_CENTER = env.int("REGISTRY_EXPORT_SMALL_CENTER", default=20)
 # An import file has at most this many data rows (validated in full before anything is written).
 REGISTRY_IMPORT_MAX_ROWS = env.int("REGISTRY_IMPORT_MAX_ROWS", default=50_000)

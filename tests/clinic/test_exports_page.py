@@ -26,6 +26,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def cohort_center(settings):
     settings.REGISTRY_MIN_CELL_SIZE = 2
+    # Three patients are below any K: generalizing would leave none (tests/exports/
+    # test_k_anonymity_exports.py tests the page's generalized exports).
+    settings.REGISTRY_EXPORT_RESEARCH_GENERALIZE = False
     center = factories.make_center("home", "Home clinic")
     for n in range(3):
         patient = factories.make_patient(center, local_id=f"MRN-PAGE-{n}")
@@ -166,6 +169,21 @@ def test_a_refused_request_names_the_field(client, clinician, researcher, settin
                            {"level": "patients", "format": "csv", "date_mode": "keep"})
     assert response.status_code == 400
     assert TOO_FEW_PATIENTS.format(limit=10) in response.content.decode()
+    assert not ExportJob.objects.exists()
+
+
+def test_spss_and_stata_are_offered_explained_and_limited(client, researcher, settings):
+    client.force_login(researcher)
+    page = client.get(reverse("clinic:exports")).content.decode()
+    assert '<option value="sav">SPSS (.sav, labelled)</option>' in page
+    assert '<option value="dta">Stata (.dta, labelled)</option>' in page
+    assert "sav and dta: SPSS and Stata files with variable labels" in page
+    settings.REGISTRY_EXPORT_LABELLED_MAX_ROWS = 2  # 3 lesions
+    response = client.post(reverse("clinic:exports"),
+                           {"level": "lesions", "format": "dta", "date_mode": "keep"})
+    assert response.status_code == 400
+    assert "SPSS and Stata files are built in memory: this export has 3 rows" in (
+        response.content.decode())
     assert not ExportJob.objects.exists()
 
 

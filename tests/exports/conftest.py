@@ -7,13 +7,17 @@ import io
 import zipfile
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from accounts.models import Center
 from exports.runner import ExportSpec, export_to_zip
-from imaging.models import Radiograph
+from imaging.models import Radiograph, RadiographicFinding
+from imaging.services import finding_save
+from patients.models import CalcinosisTreatment
+from patients.services import treatment_save
 from tests import factories
 
 # Database keys far from anything else in the files (a digit, a score or a year never reads
@@ -27,6 +31,7 @@ LOCAL_IDS = ("MRN-NORTH-4471", "MRN-SOUTH-9902", "MRN-NORTH-5803")
 STUDY_UID = "1.2.826.0.1.3680043.8.498.77001"
 SERIES_UID = "1.2.826.0.1.3680043.8.498.77002"
 SOP_UID = "1.2.826.0.1.3680043.8.498.77003"
+FINDING_NOTE = "Secret: see the hand surgeon's letter"  # a finding's notes never leave
 
 
 @dataclass
@@ -102,6 +107,16 @@ def build_cohort() -> Cohort:
     factories.make_lesion(oblique, pk=LESION_PKS[2], track=track, longest_diameter_mm=10.5)
     factories.make_lesion(bruno_hand, pk=LESION_PKS[3], digit=3, segment="middle_phalanx",
                           longest_diameter_mm=4.2)
+    # Every level has rows (issue #17): a treatment and a radiographic finding of anne.
+    treatment_save(treatment=CalcinosisTreatment(
+        patient=anne, treatment="sodium_thiosulfate", route="intralesional",
+        dose_amount=Decimal("2.5"), dose_unit="mL", dose_frequency="weekly",
+        started_on=date(2020, 3, 1), stopped_on=date(2020, 9, 1),
+    ))
+    finding_save(finding=RadiographicFinding(
+        radiograph=first, finding="periarticular_osteopenia", digit=4, joint="pip",
+        notes=FINDING_NOTE,
+    ))
     ids = tuple(p.registry_id for p in (anne, bruno, chloe))
     return Cohort(north, south, anne, bruno, chloe, ids)
 
@@ -114,8 +129,12 @@ def cohort(db) -> Cohort:
 @pytest.fixture(autouse=True)
 def _cell_size_of_the_small_cohort(settings):
     """The cohort's three patients are below the default REGISTRY_MIN_CELL_SIZE, which would
-    refuse every researcher's export; test_research_exports.py tests the default of 5."""
+    refuse every researcher's export; test_research_exports.py tests the default of 5. They
+    are below K too: generalized, a researcher's export would suppress all three, so
+    researchers' exports here are not generalized unless a test says so
+    (test_k_anonymity_exports.py tests the default)."""
     settings.REGISTRY_MIN_CELL_SIZE = 1
+    settings.REGISTRY_EXPORT_RESEARCH_GENERALIZE = False
 
 
 def run_export(tmp_path: Path, **spec) -> zipfile.ZipFile:
@@ -131,3 +150,11 @@ def csv_rows(archive: zipfile.ZipFile, name: str) -> list[dict[str, str]]:
 
     text = archive.read(name).decode()
     return list(csv.DictReader(io.StringIO(text)))
+
+
+@pytest.fixture
+def treated(cohort: Cohort):
+    """The cohort with treatments and radiographic findings (tests/exports/treated.py)."""
+    from tests.exports.treated import add_treatments_and_findings
+
+    return add_treatments_and_findings(cohort)

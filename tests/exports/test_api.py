@@ -145,6 +145,25 @@ def test_xlsx_limit_is_refused_at_request_time(researcher, settings):
     assert "XLSX is for small cohorts" in response.json()["errors"][0]["message"]
 
 
+@pytest.mark.parametrize("fmt", ["sav", "dta"])
+def test_spss_and_stata_exports_are_requested_and_limited(
+    researcher, settings, django_capture_on_commit_callbacks, fmt
+):
+    response = request_export(researcher, django_capture_on_commit_callbacks,
+                              level="lesions", format=fmt)
+    assert response.status_code == 202, response.json()
+    job = researcher.get(f"/api/v1/exports/{response.json()['id']}/").json()
+    assert job["status"] == "succeeded" and job["row_counts"] == {f"lesions.{fmt}": 4}
+    assert f"lesions.{fmt}" in download(researcher, job["id"]).namelist()
+    settings.REGISTRY_EXPORT_LABELLED_MAX_ROWS = 3  # the cohort has 4 lesions
+    response = researcher.post("/api/v1/exports/", {"level": "lesions", "format": fmt},
+                               format="json")
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["field"] == "format" and "SPSS and Stata files are built in memory" in (
+        error["message"])
+
+
 def test_anonymous_and_roleless_users_cannot_export(cohort):
     from rest_framework.test import APIClient
 

@@ -28,6 +28,16 @@ def test_export_cohort_writes_the_zip_with_a_progress_bar(cohort, tmp_path):
         assert len(csv_rows(archive, "lesions.csv")) == 3
 
 
+def test_export_cohort_writes_a_labelled_package(cohort, tmp_path):
+    out = StringIO()
+    output = tmp_path / "stata.zip"
+    call_command("export_cohort", "--level", "all", "--format", "dta", "--output", str(output),
+                 stdout=out, stderr=StringIO())
+    assert "lesions.dta: 4" in out.getvalue()
+    with zipfile.ZipFile(output) as archive:
+        assert {"patients.dta", "lesions.dta", "data_dictionary.csv"} <= set(archive.namelist())
+
+
 def test_export_cohort_refuses_what_the_api_refuses(cohort, tmp_path):
     with pytest.raises(CommandError, match="calendar dates"):
         call_command("export_cohort", "--level", "patients", "--format", "fhir_ndjson",

@@ -66,7 +66,7 @@ def test_units_ranges_and_codes_are_generated():
     assert visits["calcinosis_pain_vas_mm"]["unit"] == "mm"
     assert visits["chfs_total"]["allowed_values"] == "0-90"
     assert visits["raynaud_attacks_per_day"]["unit"] == "/d (per day)"
-    assert visits["mrss_total"]["label"] == "mRSS total"
+    assert visits["mrss_total"]["label"] == "mRSS total (0-51)"  # MaxValueValidator(51)
     lesions = {row["variable"]: row for row in dictionary_rows(lesion_columns("keep"))}
     assert "SNOMED CT 85562004" in lesions["body_region"]["code_system"]  # hand
     assert "SNOMED CT 76505004" in lesions["digit"]["code_system"]  # thumb
@@ -111,3 +111,21 @@ def test_files_that_cannot_be_imported_say_so(cohort, tmp_path, level, fmt):
     archive = run_export(tmp_path, level=level, format=fmt)
     entries = list(csv.DictReader(io.StringIO(archive.read("data_dictionary.csv").decode())))
     assert {entry["import"] for entry in entries} == {"no"}
+
+
+def test_the_quasi_identifiers_are_marked():
+    """exports.disclosure's set: calendar dates are, relative days of onsets and visits are not
+    (they drop out of the k-anonymity), the birth in days is (an age)."""
+
+    def marked(columns):
+        return {row["variable"] for row in dictionary_rows(columns)
+                if row["quasi_identifier"] == "yes"}
+
+    assert marked(patient_columns("keep")) == {
+        "center", "sex", "birth_year", "ssc_subtype", "raynaud_onset",
+        "first_non_raynaud_onset",
+    }
+    assert marked(patient_columns("relative")) == {"center", "sex", "birth_day", "ssc_subtype"}
+    assert marked(visit_columns("keep")) == {"visit_date"}
+    assert marked(visit_columns("relative")) == set()
+    assert marked(lesion_columns("keep")) == set()

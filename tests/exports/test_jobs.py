@@ -88,7 +88,7 @@ def test_sweep_expires_due_jobs(researcher):
     assert ExportJob.objects.get(pk=done.pk).status == Status.EXPIRED
 
 
-@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx", "fhir_ndjson"])
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx", "sav", "dta", "fhir_ndjson"])
 def test_progress_written_at_every_row_never_blocks_the_export(researcher, settings, fmt):
     """Progress goes through Django's connection; inside a transaction (as here) the export
     shares it, and must not write progress while a COPY holds it."""

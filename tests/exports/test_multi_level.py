@@ -19,6 +19,10 @@ from consent.models import Scope
 from exports.dictionary import PACKAGE_HEADER
 from exports.models import ExportJob
 from exports.services import PACKAGE_NOT_WIDE, TOO_FEW_PATIENTS
+from imaging.models import RadiographicFinding
+from imaging.services import finding_save
+from patients.models import CalcinosisTreatment
+from patients.services import treatment_save
 from tests import factories
 from tests.api.conftest import client_for
 from tests.exports.conftest import csv_rows
@@ -31,15 +35,18 @@ PATIENTS = 6  # the other tests' (at least REGISTRY_MIN_CELL_SIZE = 5)
 LEVEL_FILES = [
     "patients.csv",
     "visits.csv",
+    "treatments.csv",
     "radiographs.csv",
+    "findings.csv",
     "lesions.csv",
     "progression_timepoints.csv",
 ]
 
 
 def _patient(center, n: int, *, consent: bool = True):
-    """A patient with a baseline visit and a hand radiograph that day, one lesion, and a
-    follow-up radiograph a year later with the deposit grown (two progression timepoints)."""
+    """A patient with a baseline visit (a treatment recorded at it) and a hand radiograph that
+    day (one lesion, one finding), and a follow-up radiograph a year later with the deposit
+    grown (two progression timepoints)."""
     patient = factories.make_patient(
         center,
         consent=consent,
@@ -48,8 +55,12 @@ def _patient(center, n: int, *, consent: bool = True):
         first_non_raynaud_onset_precision="year",
     )
     day = date(2020, 1, 6) + timedelta(days=n)
-    factories.make_visit(patient, date=day, visit_type="baseline", mrss_total=n % 20)
+    visit = factories.make_visit(patient, date=day, visit_type="baseline", mrss_total=n % 20)
+    treatment_save(treatment=CalcinosisTreatment(
+        patient=patient, visit=visit, treatment="colchicine", started_on=day
+    ))
     first = factories.make_radiograph(patient, acquired_on=day)
+    finding_save(finding=RadiographicFinding(radiograph=first, finding="erosion", digit=2))
     later = factories.make_radiograph(patient, acquired_on=day + timedelta(days=365))
     track = factories.make_track(patient)
     factories.make_lesion(first, track=track, longest_diameter_mm=5.0)
@@ -87,8 +98,9 @@ def _assert_every_file_joins(archive: zipfile.ZipFile, patients: int) -> None:
         (row["patient"], row["radiograph_number"])
         for row in csv_rows(archive, "radiographs.csv")
     }
-    lesions = csv_rows(archive, "lesions.csv")
-    assert lesions and all((r["patient"], r["radiograph_number"]) in radiographs for r in lesions)
+    for name in ("lesions.csv", "findings.csv"):
+        rows = csv_rows(archive, name)
+        assert rows and all((r["patient"], r["radiograph_number"]) in radiographs for r in rows)
 
 
 @pytest.mark.parametrize("role", ["researcher", "clinician"])
@@ -106,8 +118,9 @@ def test_every_file_of_a_package_joins_on_every_patient(
         [*LEVEL_FILES, "data_dictionary.csv", "manifest.json"]
     )
     _assert_every_file_joins(archive, ISSUE_COHORT)
-    # 62 patients, 62 visits, 124 radiographs, 124 lesions, 124 timepoints (two per series).
-    expected = dict(zip(LEVEL_FILES, [62, 62, 124, 124, 124], strict=True))
+    # 62 patients, visits and treatments, 124 radiographs, 62 findings, 124 lesions, 124
+    # timepoints (two per series).
+    expected = dict(zip(LEVEL_FILES, [62, 62, 62, 124, 62, 124, 124], strict=True))
     assert job["row_counts"] == expected
     assert job["done"] == job["total"] == sum(expected.values())
     manifest = json.loads(archive.read("manifest.json"))
@@ -169,7 +182,8 @@ def test_shifted_dates_move_together_across_the_files(
 
 def test_consent_rules_apply_to_every_file(joined_center, django_capture_on_commit_callbacks):
     """A patient without research consent is in no file; one without radiographs consent is in
-    the patients and visits files only, and the manifest counts (never names) them."""
+    the patients, visits and treatments files only, and the manifest counts (never names)
+    them."""
     no_research = _patient(joined_center, 100, consent=False)
     factories.record_consent(no_research, scopes=("care",))
     no_images = _patient(joined_center, 101, consent=False)
@@ -179,7 +193,8 @@ def test_consent_rules_apply_to_every_file(joined_center, django_capture_on_comm
     everyone = _pseudonyms(archive, "patients.csv")
     assert len(everyone) == PATIENTS + 1
     assert _pseudonyms(archive, "visits.csv") == everyone
-    for name in ("radiographs.csv", "lesions.csv", "progression_timepoints.csv"):
+    assert _pseudonyms(archive, "treatments.csv") == everyone
+    for name in ("radiographs.csv", "findings.csv", "lesions.csv", "progression_timepoints.csv"):
         assert len(_pseudonyms(archive, name)) == PATIENTS, name
     text = b"".join(archive.read(name) for name in archive.namelist()).decode()
     assert "MRN-JOIN" not in text and no_research.registry_id not in text

@@ -2,11 +2,13 @@
 database keys, DICOM UIDs, free text. Compressed members (Parquet, XLSX) are read as text."""
 
 import io
+import tempfile
 import zipfile
 from datetime import date, timedelta
 
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+import pyreadstat
 import pytest
 from django.conf import settings
 from django.db.models import DateField, DateTimeField
@@ -31,11 +33,15 @@ from tests.exports.conftest import (
 
 pytestmark = pytest.mark.django_db
 
+LONG = ["patients", "visits", "treatments", "radiographs", "findings", "lesions",
+        "progression_timepoints"]
 FORMATS = {
-    "csv": ["patients", "visits", "radiographs", "lesions", "progression_timepoints"],
+    "csv": LONG,
     "csv_wide": ["visits", "progression_timepoints"],
-    "parquet": ["patients", "visits", "radiographs", "lesions", "progression_timepoints"],
-    "xlsx": ["patients", "visits", "radiographs", "lesions", "progression_timepoints"],
+    "parquet": LONG,
+    "xlsx": LONG,
+    "sav": LONG,
+    "dta": LONG,
     "fhir_ndjson": ["patients"],
 }
 CASES = [
@@ -63,7 +69,22 @@ def readable_text(archive: zipfile.ZipFile, name: str) -> str:
         )
         with zipfile.ZipFile(io.BytesIO(data)) as inner:
             text += "".join(inner.read(n).decode(errors="replace") for n in inner.namelist())
+    if name.endswith((".sav", ".dta")):
+        text += labelled_text(data, name)
     return text
+
+
+def labelled_text(data: bytes, name: str) -> str:
+    """An SPSS or Stata file's values (dates as ISO text), its labels and its notes."""
+    read = pyreadstat.read_sav if name.endswith(".sav") else pyreadstat.read_dta
+    with tempfile.NamedTemporaryFile(suffix=name[-4:]) as handle:
+        handle.write(data)
+        handle.flush()
+        values, meta = read(handle.name, output_format="dict")
+    parts = [str(value) for column in values.values() for value in column]
+    parts += [str(meta.file_label), str(meta.notes), str(meta.column_names_to_labels),
+              str(meta.variable_value_labels)]
+    return "\n".join(parts)
 
 
 REAL_DATES = ("1960-11-02", "1971-04-20", "2014-01-10", "2013-09-10")

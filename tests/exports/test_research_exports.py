@@ -13,6 +13,7 @@ from accounts.research_fields import NOT_AVAILABLE
 from accounts.services import user_add
 from erasure.models import ErasureTombstone
 from exports.models import ExportJob
+from exports.runner import TOO_FEW_WRITTEN
 from exports.services import (
     ACCESS_CHANGED,
     RESEARCH_DATES_AS_RECORDED,
@@ -218,3 +219,21 @@ def test_an_export_written_across_an_erasure_is_not_stored(hostile_center, other
         erased_at=timezone.now() - timedelta(minutes=5)
     )
     assert not erased_since(job)  # before the job started: the job never selected them
+
+
+def test_a_research_export_left_below_the_cell_size_by_suppression_fails(
+    researcher, settings, django_capture_on_commit_callbacks
+):
+    """K = 2 under a cell size of 5: the five patients differ only in birth year (1950-1954,
+    one 5-year band, yet unique until banded) — make one a man and he stays alone, so the
+    generalized export would hold 4 patients: the job fails saying so (security review of
+    issue 17), nothing is written."""
+    settings.REGISTRY_EXPORT_K_ANONYMITY = 2
+    settings.REGISTRY_EXPORT_RESEARCH_GENERALIZE = True
+    Patient.objects.filter(birth_date=BIRTH_DATES[0]).update(sex="male")
+    response = request_export(researcher, django_capture_on_commit_callbacks, level="patients",
+                              format="csv")
+    assert response.status_code == 202, response.content[:300]
+    job = ExportJob.objects.get(pk=response.json()["id"])
+    assert job.status == "failed" and not job.file
+    assert job.error == TOO_FEW_WRITTEN.format(count=4, limit=5)

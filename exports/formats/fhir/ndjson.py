@@ -1,6 +1,7 @@
 """The FHIR R4 Bulk Data output: one NDJSON file per resource type (Patient, Condition,
-Observation, ImagingStudy), streamed from the level queries through the pure mapping of
-:mod:`exports.formats.fhir.resources`. FHIR needs calendar dates, so it takes the "keep" or "shift"
+Observation, ImagingStudy, MedicationStatement, Procedure), streamed from the level queries
+through the pure mappings of :mod:`exports.formats.fhir.resources` and
+:mod:`exports.formats.fhir.treatments`. FHIR needs calendar dates, so it takes the "keep" or "shift"
 date mode, never "relative".
 """
 
@@ -11,9 +12,12 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
-from exports import levels, sql
+from exports import levels, sql, treatment_finding_levels
+from exports.clinical_columns import mrss_site_columns
+from exports.columns import with_birth_band
 from exports.formats.fhir.resources import (
     calcinosis_condition,
+    finding_observation,
     imaging_study,
     lesion_observation,
     patient_resource,
@@ -21,14 +25,17 @@ from exports.formats.fhir.resources import (
     ssc_condition,
     visit_observations,
 )
+from exports.formats.fhir.treatments import treatment_resource
 from exports.package import ExportPackage
 from exports.pseudonyms import KEEP, uid
 from exports.streaming import ExportSession
-from imaging.choices import View
-from patients.choices import SscSubtype
+from imaging.choices import Finding, Joint, View
+from patients.choices import DoseFrequency, SscSubtype, Treatment, TreatmentRoute
 from patients.models import Visit
 
-RESOURCE_TYPES = ("Patient", "Condition", "Observation", "ImagingStudy")
+RESOURCE_TYPES = (
+    "Patient", "Condition", "Observation", "ImagingStudy", "MedicationStatement", "Procedure"
+)
 FETCH = 5000
 
 
@@ -81,11 +88,14 @@ def write_fhir(
     key: bytes,
     progression_rows: Callable[[], Iterable[list[tuple]]],
     on_rows: Callable[[int], None] | None,
+    banded: bool = False,
 ) -> dict[str, int]:
-    """Write the four NDJSON files; returns resources per file."""
+    """Write the NDJSON files (one per resource type); returns resources per file. ``banded``:
+    the patient map holds 5-year birth bands (exports.disclosure), which Patient.birthDate
+    cannot hold."""
     files = NdjsonFiles(package, workdir)
     try:
-        return _write(session, files, date_mode=date_mode, key=key,
+        return _write(session, files, date_mode=date_mode, key=key, banded=banded,
                       progression_rows=progression_rows, on_rows=on_rows)
     finally:
         files.close()
@@ -97,6 +107,7 @@ def _write(
     *,
     date_mode: str,
     key: bytes,
+    banded: bool,
     progression_rows: Callable[[], Iterable[list[tuple]]],
     on_rows: Callable[[int], None] | None,
 ) -> dict[str, int]:
@@ -108,7 +119,9 @@ def _write(
 
     exact = date_mode == KEEP
     subtypes = dict(SscSubtype.choices)
-    for row in _dicts(session, "patients", levels.patient_columns(date_mode), date_mode):
+    patients = levels.patient_columns(date_mode)
+    for row in _dicts(session, "patients", with_birth_band(patients) if banded else patients,
+                      date_mode):
         files.emit(patient_resource(row))
         files.emit(ssc_condition(row, subtypes[row["ssc_subtype"]], exact_dates=exact))
         if row["has_calcinosis"]:
@@ -118,11 +131,25 @@ def _write(
 
     labels = {field.name: str(field.verbose_name) for field in Visit._meta.get_fields()
               if hasattr(field, "verbose_name")}
+    sites = {column.name: column.label for column in mrss_site_columns()}
     patient, number = None, 0
     for row in _dicts(session, "visits", levels.visit_columns(date_mode), date_mode):
         number = number + 1 if row["patient"] == patient else 1
         patient = row["patient"]
-        for resource in visit_observations(row, number, labels):
+        for resource in visit_observations(row, number, labels, sites):
+            files.emit(resource)
+        done += 1
+        progress()
+
+    choices = {"treatment": dict(Treatment.choices), "route": dict(TreatmentRoute.choices),
+               "dose_frequency": dict(DoseFrequency.choices)}
+    patient, number = None, 0
+    treatments = treatment_finding_levels.treatment_columns(date_mode)
+    for row in _dicts(session, "treatments", treatments, date_mode):
+        number = number + 1 if row["patient"] == patient else 1
+        patient = row["patient"]
+        resource = treatment_resource(row, number, choices)
+        if resource is not None:
             files.emit(resource)
         done += 1
         progress()
@@ -147,6 +174,18 @@ def _write(
         number = number + 1 if current == radiograph else 1
         radiograph = current
         files.emit(lesion_observation(row, number))
+        done += 1
+        progress()
+
+    findings, joints = dict(Finding.choices), dict(Joint.choices)
+    radiograph, number = None, 0
+    findings_columns = treatment_finding_levels.finding_columns(date_mode)
+    for row in _dicts(session, "findings", findings_columns, date_mode):
+        current = (row["patient"], row["radiograph_number"])
+        number = number + 1 if current == radiograph else 1
+        radiograph = current
+        files.emit(finding_observation(row, number, finding_label=findings[row["finding"]],
+                                       joint_label=joints.get(row["joint"], "")))
         done += 1
         progress()
 

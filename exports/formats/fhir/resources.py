@@ -27,6 +27,14 @@ PSEUDONYMIZED = {
     "display": "pseudonymized",
 }
 GENDER = {"female": "female", "male": "male", "other": "other", "unknown": "unknown"}
+# A birth generalized to a 5-year band (exports.disclosure) has no FHIR date: the element is
+# absent for privacy (R4 data-absent-reason extension, code "masked").
+BIRTH_MASKED = {
+    "extension": [{
+        "url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason",
+        "valueCode": "masked",
+    }]
+}
 LIMITED = "limited_cutaneous"
 UNDETERMINED = "undetermined"
 
@@ -90,6 +98,8 @@ def patient_resource(row: Row) -> dict:
     }
     if birth is not None:
         resource["birthDate"] = fhir_date(birth)
+    elif row.get("birth_year_band") is not None:
+        resource["_birthDate"] = BIRTH_MASKED
     return resource
 
 
@@ -170,8 +180,24 @@ VISIT_OBSERVATIONS = (
 )
 
 
-def visit_observations(row: Row, number: int, labels: Mapping[str, str]) -> list[dict]:
-    """One Observation per recorded measure of a visit (``labels``: the fields' names)."""
+MRSS_OBSERVATION = "mrss_total"  # its components: the site scores, when recorded
+
+
+def mrss_components(row: Row, sites: Mapping[str, str]) -> list[dict]:
+    """The recorded site scores of the mRSS (``sites``: column -> label naming the site). No
+    LOINC or SNOMED CT code for the mRSS or its sites was verified (exports.codes): text only."""
+    return [
+        {"code": {"text": label}, "valueQuantity": quantity(row[column], codes.SCORE)}
+        for column, label in sites.items()
+        if row.get(column) is not None
+    ]
+
+
+def visit_observations(
+    row: Row, number: int, labels: Mapping[str, str], sites: Mapping[str, str]
+) -> list[dict]:
+    """One Observation per recorded measure of a visit (``labels``: the fields' names), the
+    mRSS with its site scores as components."""
     resources = []
     for column, kind, unit in VISIT_OBSERVATIONS:
         value = row.get(column)
@@ -185,6 +211,9 @@ def visit_observations(row: Row, number: int, labels: Mapping[str, str]) -> list
             resource["valueQuantity"] = quantity(value, unit)
         else:
             resource["valueBoolean"] = bool(value)
+        components = mrss_components(row, sites) if column == MRSS_OBSERVATION else []
+        if components:
+            resource["component"] = components
         resources.append(resource)
     return resources
 
@@ -271,6 +300,38 @@ def lesion_observation(row: Row, number: int) -> dict:
              "valueCodeableConcept": {"text": row["morphology"]}}
         )
     resource["component"] = components
+    return resource
+
+
+def finding_observation(row: Row, number: int, *, finding_label: str, joint_label: str) -> dict:
+    """A radiographic finding other than calcinosis, present at its site on one radiograph
+    (derived from that ImagingStudy). No published code was verified for these findings: the
+    code is the registry's value with its label (codes.REGISTRY_FINDING)."""
+    digit = row.get("digit")
+    detail = ", ".join(
+        part
+        for part in (
+            f"digit {digit}" if digit else "",
+            (row.get("segment") or "").replace("_", " "),
+            f"{joint_label} joint" if joint_label else "",
+        )
+        if part
+    )
+    resource = _observation(
+        fhir_id(study_id(row), f"f{number}"), row, row.get("acquired_on"), "imaging",
+        finding_label,
+    )
+    resource["code"] = {
+        "coding": [
+            {"system": codes.REGISTRY_FINDING, "code": row["finding"], "display": finding_label}
+        ],
+        "text": finding_label,
+    }
+    resource["valueBoolean"] = True
+    resource["bodySite"] = _body_site(
+        row["body_region"], row["radiograph_laterality"], digit, detail
+    )
+    resource["derivedFrom"] = [reference("ImagingStudy", study_id(row))]
     return resource
 
 

@@ -2,22 +2,27 @@
 
     manage.py export_cohort --level lesions --format csv --output lesions.zip
     manage.py export_cohort --level all --format csv --output cohort.zip   # every level, joined
+    manage.py export_cohort --level all --format dta --output cohort-stata.zip   # labelled
     manage.py export_cohort --level patients --format parquet --date-mode relative \\
         --filter ssc_subtype=limited_cutaneous --filter aca=positive --output acaplus.zip
     manage.py export_cohort --level progression_timepoints --format csv_wide --center north \\
         --project-key CALC-2026 --rule progression_fraction=0.3 --output series.zip
+    manage.py export_cohort --level all --format csv --generalize --output k5.zip  # k-anonymous
 
 Filters are the patient list's (``--filter name=value``, repeat a name for several values).
+``--generalize`` coarsens the quasi-identifiers, then suppresses, until k >= K
+(exports.disclosure); without it the manifest only reports k.
 """
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from exports.models import DateMode, Format, Level
+from exports.models import FORMAT_HELP, DateMode, Format, Level
 from exports.runner import ExportSpec, export_to_zip
 from exports.services import export_check
 from progression.registry_rules import parse_rule_pairs
@@ -46,12 +51,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--level", required=True, choices=Level.values)
-        parser.add_argument("--format", required=True, choices=Format.values)
+        parser.add_argument("--format", required=True, choices=Format.values, help=FORMAT_HELP)
         parser.add_argument("--date-mode", default=DateMode.SHIFT, choices=DateMode.values)
         parser.add_argument("--filter", action="append", default=[], metavar="NAME=VALUE")
         parser.add_argument("--center", action="append", default=[], metavar="CODE")
         parser.add_argument("--project-key", default="")
         parser.add_argument("--rule", action="append", default=[], metavar="KEY=VALUE")
+        parser.add_argument(
+            "--generalize", action=argparse.BooleanOptionalAction, default=False,
+            help="Generalize until every patient shares the quasi-identifiers with at least "
+            "REGISTRY_EXPORT_K_ANONYMITY - 1 others, then suppress those still below.",
+        )
         parser.add_argument("--output", required=True, type=Path)
 
     def handle(self, *args, **options):
@@ -66,6 +76,7 @@ class Command(BaseCommand):
             filters=parse_filters(options["filter"], options["center"]),
             project_key=options["project_key"],
             rules=rules,
+            generalize=options["generalize"],
         )
         try:
             export_check(spec)
@@ -78,3 +89,11 @@ class Command(BaseCommand):
         bar.close()
         rows = ", ".join(f"{name}: {count:,}" for name, count in result.row_counts.items())
         self.stdout.write(f"{output} ({result.patients:,} patients; {rows})")
+        risk = result.disclosure
+        if risk is not None:
+            self.stdout.write(
+                f"k-anonymity (K = {risk.k_threshold}): k = {risk.before.k}, "
+                f"{risk.before.below_k} patients below K"
+                + (f"; generalized: k = {risk.after.k}, {len(risk.suppressed)} patients "
+                   "suppressed" if risk.generalize else "")
+            )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Center
@@ -35,7 +36,12 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
         with audit_context(Source.CLI):
-            report = import_run(data=path.read_bytes(), center=center, commit=options["commit"])
+            try:
+                report = import_run(
+                    data=path.read_bytes(), center=center, commit=options["commit"]
+                )
+            except ValidationError as error:
+                raise CommandError(" ".join(error.messages)) from error
         for error in report.errors:
             where = f"row {error.row}" if error.row else "file"
             column = f", column {error.column}" if error.column else ""

@@ -7,7 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from fhir.resources.R4B import get_fhir_model_class
 
-from exports.codes import ICD10, SNOMED, UCUM
+from exports.codes import ICD10, REGISTRY_FINDING, SNOMED, UCUM
+from exports.formats.fhir.ndjson import RESOURCE_TYPES
 from exports.formats.fhir.resources import ssc_icd10
 from exports.runner import ExportSpec
 from exports.services import export_check
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def _resources(archive) -> dict[str, list[dict]]:
     found = {}
-    for name in ("Patient", "Condition", "Observation", "ImagingStudy"):
+    for name in RESOURCE_TYPES:
         lines = archive.read(f"{name}.ndjson").decode().splitlines()
         found[name] = [json.loads(line) for line in lines]
     return found
@@ -35,10 +36,8 @@ def _references(value):
             yield from _references(item)
 
 
-@pytest.mark.parametrize("date_mode", ["keep", "shift"])
-def test_every_resource_validates_and_every_reference_resolves(cohort, tmp_path, date_mode):
-    archive = run_export(tmp_path, level="patients", format="fhir_ndjson", date_mode=date_mode)
-    resources = _resources(archive)
+def assert_valid_and_resolved(resources: dict[str, list[dict]]) -> None:
+    """Every resource validates with its R4B model; ids are unique; every reference resolves."""
     ids = set()
     for kind, items in resources.items():
         model = get_fhir_model_class(kind)
@@ -49,10 +48,30 @@ def test_every_resource_validates_and_every_reference_resolves(cohort, tmp_path,
     assert len(ids) == sum(len(items) for items in resources.values())  # ids are unique
     references = {ref for items in resources.values() for ref in _references(items)}
     assert references and references <= ids
+
+
+@pytest.mark.parametrize("date_mode", ["keep", "shift"])
+def test_every_resource_validates_and_every_reference_resolves(cohort, tmp_path, date_mode):
+    archive = run_export(tmp_path, level="patients", format="fhir_ndjson", date_mode=date_mode)
+    resources = _resources(archive)
+    assert_valid_and_resolved(resources)
     assert len(resources["Patient"]) == 3
     assert len(resources["ImagingStudy"]) == 4
     manifest = json.loads(archive.read("manifest.json"))
     assert manifest["row_counts"]["Patient.ndjson"] == 3
+
+
+@pytest.mark.parametrize("date_mode", ["keep", "shift"])
+def test_treatments_and_findings_validate_and_resolve(treated, tmp_path, date_mode):
+    """Issue #17: MedicationStatement, Procedure and the findings' Observations validate too."""
+    archive = run_export(tmp_path, level="all", format="fhir_ndjson", date_mode=date_mode)
+    resources = _resources(archive)
+    assert_valid_and_resolved(resources)
+    assert len(resources["MedicationStatement"]) == 3  # thiosulfate, diltiazem, colchicine
+    assert len(resources["Procedure"]) == 2  # excision, lithotripsy; none and other: no resource
+    findings = [o for o in resources["Observation"]
+                if o["code"].get("coding", [{}])[0].get("system") == REGISTRY_FINDING]
+    assert len(findings) == 3
 
 
 def test_conditions_use_the_verified_codes(cohort, tmp_path):
