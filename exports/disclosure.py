@@ -189,6 +189,9 @@ class Disclosure:
     steps: tuple[Step, ...] = ()
     skipped: tuple[tuple[str, str], ...] = ()
     suppressed: frozenset[int] = field(default_factory=frozenset)
+    # Relative dates count from the first non-Raynaud manifestation: a patient without one has
+    # every date empty (the anchor is unknown). How many of the exported patients that is.
+    undated: int = 0
 
     @property
     def date_mode(self) -> str:
@@ -211,6 +214,7 @@ class Disclosure:
             "centers_as_other": sorted(self.generalization.other_centers),
             "date_mode": self.date_mode,
             "suppressed_patients": len(self.suppressed),
+            "patients_without_dates": self.undated,
             "quasi_identifiers_after": self.generalization.names(),
             "after": self.after.as_dict(),
         }
@@ -277,6 +281,10 @@ def plan(
             suppressed = _below(subjects, state.values, k_threshold)
             current = measure(state, (s for s in subjects if s.patient_id not in suppressed))
             steps.append(Step(SUPPRESSION, current, suppressed=len(suppressed)))
+    undated = 0
+    if state.date_mode == RELATIVE:
+        undated = sum(1 for s in subjects
+                      if s.first_onset is None and s.patient_id not in suppressed)
     return Disclosure(
         k_threshold=k_threshold,
         generalize=generalize,
@@ -287,6 +295,7 @@ def plan(
         steps=tuple(steps),
         skipped=tuple(skipped),
         suppressed=suppressed,
+        undated=undated,
     )
 
 

@@ -64,7 +64,7 @@ CENTER = Column(
     STRING,
     "center code",
     sql="m.center",
-    description="The contributing center; \"other\" for the small centers of a generalized "
+    description="The contributing center; \"(other)\" for the small centers of a generalized "
     "export (the manifest's re_identification lists them). On import, rows of another center "
     "are refused.",
 )

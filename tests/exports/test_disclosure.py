@@ -138,6 +138,19 @@ def test_relative_dates_drop_the_calendar_years():
     assert (result.date_mode, result.banded) == ("relative", True)
 
 
+def test_relative_dates_count_the_patients_left_without_dates():
+    """Three alike but for the first visit year; the third has no first non-Raynaud onset, so
+    once the dates are relative (counted from it) all of hers are empty: the manifest says 1.
+    In keep mode nobody loses a date: 0 (correctness review of issue 17)."""
+    cohort = [subject(1), subject(2, first_visit=date(2019, 5, 2)),
+              subject(3, first_onset=None, first_visit=date(2020, 1, 1))]
+    result = plan(cohort, k_threshold=2, date_mode="keep", generalize=True, small_center=1)
+    assert result.date_mode == "relative" and not result.suppressed
+    assert (result.undated, result.as_manifest()["patients_without_dates"]) == (1, 1)
+    kept = plan(cohort, k_threshold=2, date_mode="keep", generalize=False, small_center=1)
+    assert kept.undated == 0
+
+
 def test_fhir_keeps_calendar_dates_and_suppresses_instead():
     cohort = [subject(1), subject(2, first_visit=date(2019, 5, 2))]
     result = plan(cohort, k_threshold=2, date_mode="keep", generalize=True, small_center=1,
