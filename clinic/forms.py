@@ -8,7 +8,13 @@ from django import forms
 from imaging.choices import BodyRegion, Laterality, MeasurementSource, SpacingSource, View
 from imaging.models import CalcinosisLesion, LesionTrack, Radiograph, RadiographicFinding
 from patients.choices import AUTOANTIBODIES
-from patients.models import CLASSIFICATION_FIELDS, CalcinosisTreatment, Patient, Visit
+from patients.models import (
+    CLASSIFICATION_FIELDS,
+    TREATMENT_FIELDS,
+    CalcinosisTreatment,
+    Patient,
+    Visit,
+)
 from patients.mrss import MRSS_SITES
 from patients.partial_dates import PartialDate
 
@@ -140,16 +146,7 @@ class VisitForm(forms.ModelForm):
 class TreatmentForm(forms.ModelForm):
     class Meta:
         model = CalcinosisTreatment
-        fields = [
-            "treatment",
-            "route",
-            "other_text",
-            "started_on",
-            "stopped_on",
-            "dose_amount",
-            "dose_unit",
-            "dose_frequency",
-        ]
+        fields = list(TREATMENT_FIELDS)
         widgets = {"started_on": DATE, "stopped_on": DATE}
 
 

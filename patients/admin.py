@@ -8,7 +8,13 @@ from django.contrib import admin
 from imaging.models import Radiograph
 from imaging.services import radiograph_save
 from patients import services
-from patients.models import CalcinosisTreatment, Patient, SubtypeAssessment, Visit
+from patients.models import (
+    TREATMENT_FIELDS,
+    CalcinosisTreatment,
+    Patient,
+    SubtypeAssessment,
+    Visit,
+)
 from registry.admin_site import RestrictedHistoryAdmin, RestrictedInline
 
 
@@ -47,17 +53,7 @@ class VisitInline(RestrictedInline, admin.StackedInline):
 class TreatmentInline(RestrictedInline, admin.TabularInline):
     model = CalcinosisTreatment
     extra = 0
-    fields = [
-        "treatment",
-        "route",
-        "other_text",
-        "started_on",
-        "stopped_on",
-        "dose_amount",
-        "dose_unit",
-        "dose_frequency",
-        "visit",
-    ]
+    fields = [*TREATMENT_FIELDS, "visit"]
 
 
 class SubtypeAssessmentInline(RestrictedInline, admin.TabularInline):

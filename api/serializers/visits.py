@@ -8,7 +8,7 @@ from rest_framework import serializers
 from accounts import research_fields as research
 from api.scoping import ScopedPrimaryKeyRelatedField
 from api.serializers.base import RegistryModelSerializer
-from patients.models import CalcinosisTreatment, Patient, Visit
+from patients.models import TREATMENT_FIELDS, CalcinosisTreatment, Patient, Visit
 from patients.mrss import MRSS_SITES
 from patients.services import treatment_save, visit_save
 from registry.db_rules import RULES
@@ -129,19 +129,7 @@ class TreatmentSerializer(RegistryModelSerializer):
 
     class Meta:
         model = CalcinosisTreatment
-        fields = [
-            "id",
-            "patient",
-            "visit",
-            "treatment",
-            "route",
-            "other_text",
-            "started_on",
-            "stopped_on",
-            "dose_amount",
-            "dose_unit",
-            "dose_frequency",
-        ]
+        fields = ["id", "patient", "visit", *TREATMENT_FIELDS]
         validators = []
 
     def save_instance(self, instance):

@@ -6,11 +6,12 @@ from patients.models.patients import (
     SubtypeAssessment,
     new_registry_id,
 )
-from patients.models.treatments import CalcinosisTreatment
+from patients.models.treatments import TREATMENT_FIELDS, CalcinosisTreatment
 from patients.models.visits import Visit
 
 __all__ = [
     "CLASSIFICATION_FIELDS",
+    "TREATMENT_FIELDS",
     "CalcinosisTreatment",
     "Patient",
     "SubtypeAssessment",

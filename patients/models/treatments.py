@@ -15,6 +15,18 @@ from patients.models.visits import Visit
 from registry.audit import AuditedHistory
 from registry.db_rules import RuleFieldsMixin, with_messages
 
+# What a person records of a treatment (the clinic form, the admin inline and the API).
+TREATMENT_FIELDS = (
+    "treatment",
+    "route",
+    "other_text",
+    "started_on",
+    "stopped_on",
+    "dose_amount",
+    "dose_unit",
+    "dose_frequency",
+)
+
 
 class CalcinosisTreatment(RuleFieldsMixin, models.Model):
     """A calcinosis treatment with its start and stop dates (DOMAIN.md's list) and, where
