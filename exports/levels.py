@@ -123,7 +123,7 @@ def patient_columns(date_mode: str) -> list[Column]:
     return for_mode(columns, date_mode)
 
 
-def _duration(date_sql: str = "") -> Column:
+def duration_column(date_sql: str = "") -> Column:
     return Column(
         "disease_duration_years",
         NUMBER,
@@ -149,7 +149,7 @@ def visit_columns(date_mode: str) -> list[Column]:
             label="visit date",
         ),
         from_field(Visit, "visit_type", sql="v.visit_type"),
-        _duration("v.date"),
+        duration_column("v.date"),
         *visit_measure_columns(),
     ]
     return for_mode(columns, date_mode)
@@ -186,7 +186,7 @@ def radiograph_columns(date_mode: str) -> list[Column]:
         PATIENT,
         RADIOGRAPH_NUMBER,
         ACQUIRED_ON,
-        _duration("r.acquired_on"),
+        duration_column("r.acquired_on"),
         from_field(
             Radiograph, "body_region", sql="r.body_region", codes_by_value=codes.REGION_CODES
         ),
@@ -301,7 +301,7 @@ def progression_columns(date_mode: str) -> list[Column]:
         Column("timepoint_date", DATE, "timepoint date", how=DATE_VALUE,
                relative_name="timepoint_day",
                description="A date on which the region series has at least one radiograph."),
-        _duration(),
+        duration_column(),
         Column("raynaud_duration_years", NUMBER, "duration since Raynaud onset", unit=codes.YEARS,
                description="Years since Raynaud onset (midpoint of a partial date)."),
         Column("lesion_count", INTEGER, "lesions", unit=codes.COUNT, allowed=">= 0",

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from exports import codes
 from exports.columns import BOOLEAN, DATE_VALUE, Column, for_mode, from_field
-from exports.levels import ACQUIRED_ON, PATIENT, RADIOGRAPH_NUMBER, _duration
+from exports.levels import ACQUIRED_ON, PATIENT, RADIOGRAPH_NUMBER, duration_column
 from imaging.models import Radiograph, RadiographicFinding
 from patients.models import CalcinosisTreatment, Visit
 
@@ -57,7 +57,7 @@ def treatment_columns(date_mode: str) -> list[Column]:
             allowed="true; false",
             description="No stop date recorded (as of the export).",
         ),
-        replace(_duration("t.started_on"), label="disease duration at start"),
+        replace(duration_column("t.started_on"), label="disease duration at start"),
         from_field(
             Visit, "date", name="visit_date", sql="v.date", how=DATE_VALUE,
             relative_name="visit_day", label="date of the recording visit", imports=False,
@@ -69,7 +69,6 @@ def treatment_columns(date_mode: str) -> list[Column]:
         ),
     ]
     return for_mode(columns, date_mode)
-
 
 
 def finding_columns(date_mode: str) -> list[Column]:

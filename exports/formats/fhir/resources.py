@@ -84,7 +84,7 @@ def category(code: str) -> list[dict]:
     return [{"coding": [{"system": codes.OBSERVATION_CATEGORY, "code": code}]}]
 
 
-def _meta() -> dict:
+def resource_meta() -> dict:
     return {"security": [PSEUDONYMIZED]}
 
 
@@ -93,7 +93,7 @@ def patient_resource(row: Row) -> dict:
     resource = {
         "resourceType": "Patient",
         "id": row["patient"],
-        "meta": _meta(),
+        "meta": resource_meta(),
         "gender": GENDER.get(row["sex"], "unknown"),
     }
     if birth is not None:
@@ -120,7 +120,7 @@ def ssc_condition(row: Row, subtype_label: str, *, exact_dates: bool) -> dict:
     resource = {
         "resourceType": "Condition",
         "id": fhir_id(row["patient"], "ssc"),
-        "meta": _meta(),
+        "meta": resource_meta(),
         "code": {
             "coding": [codes.SYSTEMIC_SCLEROSIS.coding(), ssc_icd10(row).coding()],
             "text": f"Systemic sclerosis, {subtype_label.lower()}",
@@ -142,7 +142,7 @@ def calcinosis_condition(row: Row) -> dict:
     return {
         "resourceType": "Condition",
         "id": fhir_id(row["patient"], "calcinosis"),
-        "meta": _meta(),
+        "meta": resource_meta(),
         "code": {
             "coding": [codes.ICD10_CALCINOSIS_CUTIS.coding()],
             "text": "Calcinosis cutis in systemic sclerosis",
@@ -155,7 +155,7 @@ def _observation(resource_id: str, row: Row, when: Any, kind: str, text: str) ->
     resource = {
         "resourceType": "Observation",
         "id": resource_id,
-        "meta": _meta(),
+        "meta": resource_meta(),
         "status": "final",
         "category": category(kind),
         "code": {"text": text},
@@ -244,7 +244,7 @@ def imaging_study(row: Row, *, study_uid: str, series_uid: str, view_label: str)
     resource = {
         "resourceType": "ImagingStudy",
         "id": study_id(row),
-        "meta": _meta(),
+        "meta": resource_meta(),
         "identifier": [{"system": "urn:dicom:uid", "value": f"urn:oid:{study_uid}"}],
         "status": "available",
         "subject": reference("Patient", row["patient"]),

@@ -16,7 +16,14 @@ from __future__ import annotations
 from typing import Any
 
 from exports import codes
-from exports.formats.fhir.resources import Row, _meta, fhir_date, fhir_id, quantity, reference
+from exports.formats.fhir.resources import (
+    Row,
+    fhir_date,
+    fhir_id,
+    quantity,
+    reference,
+    resource_meta,
+)
 
 NOT_A_RESOURCE = ("none", "other")
 ONE_OFF = "surgical_excision"  # done on its day; lithotripsy may be a series of sessions
@@ -89,7 +96,7 @@ def medication_statement(
     resource = {
         "resourceType": "MedicationStatement",
         "id": treatment_id(row, number),
-        "meta": _meta(),
+        "meta": resource_meta(),
         "status": "completed" if "end" in period else "active",
         "medicationCodeableConcept": agent,
         "subject": reference("Patient", row["patient"]),
@@ -114,7 +121,7 @@ def procedure(row: Row, number: int) -> dict:
     resource: dict[str, Any] = {
         "resourceType": "Procedure",
         "id": treatment_id(row, number),
-        "meta": _meta(),
+        "meta": resource_meta(),
         "status": "completed",
         "code": concept,
         "subject": reference("Patient", row["patient"]),
